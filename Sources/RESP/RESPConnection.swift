@@ -1,0 +1,62 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// One connection to a Redis server, ready for commands (AUTH and SELECT done).
+public final class RESPConnection: Sendable {
+    public let channel: any Channel
+
+    private init(channel: any Channel) { self.channel = channel }
+
+    /// Connects and runs the URL's handshake. `onPush` receives pub/sub messages.
+    public static func connect(
+        to url: RedisURL,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        connectTimeout: TimeAmount = .seconds(5),
+        onPush: (@Sendable ([RESPValue]) -> Void)? = nil
+    ) async throws -> RESPConnection {
+        let channel = try await ClientBootstrap(group: eventLoopGroup)
+            .connectTimeout(connectTimeout)
+            .channelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
+            .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        ByteToMessageHandler(RESPValueDecoder()),
+                        RESPClientHandler(onPush: onPush),
+                    ])
+                }
+            }
+            .connect(host: url.host, port: url.port)
+            .get()
+        let connection = RESPConnection(channel: channel)
+        do {
+            for command in url.handshake {
+                _ = try await connection.send(command)
+            }
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+        return connection
+    }
+
+    /// Sends a command and waits for its reply; a Redis error reply throws.
+    @discardableResult
+    public func send(_ arguments: [String]) async throws -> RESPValue {
+        let promise = channel.eventLoop.makePromise(of: RESPValue.self)
+        channel.writeAndFlush(RESPRequest(command: .command(arguments), promise: promise), promise: nil)
+        let reply = try await promise.futureResult.get()
+        if case .error(let message) = reply { throw RESPClientError.server(message) }
+        return reply
+    }
+
+    /// Sends a command whose replies arrive as pushes (SUBSCRIBE, UNSUBSCRIBE, ...).
+    public func sendWithoutReply(_ arguments: [String]) {
+        channel.writeAndFlush(RESPRequest(command: .command(arguments), promise: nil), promise: nil)
+    }
+
+    public func close() async {
+        try? await channel.close()
+    }
+}
