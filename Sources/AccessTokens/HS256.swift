@@ -1,0 +1,90 @@
+import Crypto
+import Foundation
+
+/// Signs and verifies HS256 JSON Web Tokens with one shared secret.
+///
+/// Verification is strict: the header must say `HS256` (so `none` and every other algorithm
+/// are refused before any signature check), the signature is compared in constant time, `sub`
+/// and `exp` are required, and `nbf`, `iat` and `prv` are checked when present.
+public struct HS256: Sendable {
+    private let key: SymmetricKey
+    /// Seconds of clock skew tolerated on `exp`, `nbf` and `iat`.
+    public var leeway: Int
+    /// Longer tokens are refused unread.
+    public static let maximumTokenLength = 8192
+
+    public init(secret: String, leeway: Int = 0) {
+        self.key = SymmetricKey(data: Data(secret.utf8))
+        self.leeway = leeway
+    }
+
+    public func sign(_ claims: TokenClaims) throws -> String {
+        let header = Base64URL.encode(Data(#"{"typ":"JWT","alg":"HS256"}"#.utf8))
+        let payload = Base64URL.encode(try JSONEncoder().encode(claims))
+        let signingInput = header + "." + payload
+        let signature = HMAC<SHA256>.authenticationCode(for: Data(signingInput.utf8), using: key)
+        return signingInput + "." + Base64URL.encode(Data(signature))
+    }
+
+    public func verify(_ token: String, now: Date = Date()) throws(TokenError) -> TokenClaims {
+        guard token.utf8.count <= Self.maximumTokenLength else { throw .malformed }
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3,
+              let headerData = Base64URL.decode(parts[0]),
+              let payloadData = Base64URL.decode(parts[1]),
+              let signature = Base64URL.decode(parts[2])
+        else { throw .malformed }
+
+        guard let header = try? JSONDecoder().decode(Header.self, from: headerData) else { throw .malformed }
+        guard header.alg == "HS256" else { throw .unsupportedAlgorithm(header.alg) }
+        if let type = header.typ, type.uppercased() != "JWT" { throw .malformed }
+
+        let signingInput = Data(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
+        guard HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: signingInput, using: key) else {
+            throw .badSignature
+        }
+
+        guard let claims = try? JSONDecoder().decode(TokenClaims.self, from: payloadData) else { throw .invalidClaims }
+        let seconds = Int(now.timeIntervalSince1970)
+        guard seconds < claims.exp + leeway else { throw .expired }
+        if let nbf = claims.nbf, seconds + leeway < nbf { throw .notYetValid }
+        if let iat = claims.iat, seconds + leeway < iat { throw .issuedInFuture }
+        if let prv = claims.prv, prv != TokenClaims.laravelUserModelHash { throw .wrongSubjectModel }
+        return claims
+    }
+
+    private struct Header: Decodable {
+        var alg: String
+        var typ: String?
+    }
+}
+
+/// Base64url without padding (RFC 7515 section 2).
+enum Base64URL {
+    static func encode(_ data: Data) -> String {
+        data.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ text: Substring) -> Data? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ isBase64URL($0) }) else { return nil }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        switch base64.utf8.count % 4 {
+        case 0: break
+        case 2: base64 += "=="
+        case 3: base64 += "="
+        default: return nil
+        }
+        return Data(base64Encoded: base64)
+    }
+
+    private static func isBase64URL(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"): true
+        default: false
+        }
+    }
+}

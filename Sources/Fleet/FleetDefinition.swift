@@ -1,0 +1,92 @@
+import Foundation
+
+/// The chargers both mock-backend and charger-sim know, from a JSON file or built in.
+///
+/// File format: `{"chargers": [{"id": "CP001", "name": "...", "type": "AC", "connectors": 2,
+/// "phases": 3, "voltage": 230, "max_current": 32}, {"id": "CP002", "type": "DC",
+/// "connectors": 1, "max_power": 50}], "car": {"battery_capacity": 60, ...}}`.
+public struct FleetDefinition: Codable, Sendable, Equatable {
+    public var chargers: [ChargerDefinition]
+    public var car: CarProfile
+
+    public init(chargers: [ChargerDefinition], car: CarProfile = .standard) {
+        self.chargers = chargers
+        self.car = car
+    }
+
+    public func charger(_ id: String) -> ChargerDefinition? { chargers.first { $0.id == id } }
+
+    enum CodingKeys: String, CodingKey { case chargers, car }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        chargers = try container.decode([ChargerDefinition].self, forKey: .chargers)
+        car = try container.decodeIfPresent(CarProfile.self, forKey: .car) ?? .standard
+    }
+
+    /// Reads and checks a fleet file.
+    public static func load(path: String) throws -> FleetDefinition {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw FleetError.unreadable(path: path, reason: "\(error.localizedDescription)")
+        }
+        let fleet: FleetDefinition
+        do {
+            fleet = try JSONDecoder().decode(FleetDefinition.self, from: data)
+        } catch {
+            throw FleetError.invalid(path: path, reason: "\(error)")
+        }
+        try fleet.validate()
+        return fleet
+    }
+
+    /// The fleet file given, or the built-in one.
+    public static func load(path: String?) throws -> FleetDefinition {
+        guard let path else { return .builtIn }
+        return try load(path: path)
+    }
+
+    public func validate() throws {
+        var seen = Set<String>()
+        guard !chargers.isEmpty else { throw FleetError.invalid(path: nil, reason: "no chargers") }
+        for charger in chargers {
+            guard !charger.id.isEmpty, seen.insert(charger.id).inserted else {
+                throw FleetError.invalid(path: nil, reason: "charger ids must be unique and not empty: '\(charger.id)'")
+            }
+            guard (1...32).contains(charger.connectors) else {
+                throw FleetError.invalid(path: nil, reason: "\(charger.id): connectors must be 1...32")
+            }
+            guard charger.ratedPower > 0 else {
+                throw FleetError.invalid(path: nil, reason: "\(charger.id): rated power must be positive")
+            }
+        }
+    }
+
+    /// CP001 to CP010: CP001 is AC, three-phase 230 V 32 A with two connectors; CP002 is DC.
+    public static let builtIn = FleetDefinition(chargers: [
+        .ac("CP001", name: "Main Street AC 1", connectors: 2, maxCurrent: 32),
+        .dc("CP002", name: "Main Street DC Fast", connectors: 1, maxPower: 50),
+        .ac("CP003", name: "Station Car Park 1", connectors: 2, maxCurrent: 16),
+        .ac("CP004", name: "Station Car Park 2", connectors: 1, phases: 1, maxCurrent: 32),
+        .dc("CP005", name: "Motorway Services HPC", connectors: 2, maxPower: 150),
+        .ac("CP006", name: "Supermarket 1", connectors: 3, maxCurrent: 32),
+        .ac("CP007", name: "Supermarket 2", connectors: 2, maxCurrent: 16),
+        .dc("CP008", name: "Depot DC", connectors: 1, maxPower: 100),
+        .ac("CP009", name: "Office Garage", connectors: 2, maxCurrent: 32),
+        .dc("CP010", name: "Harbour DC", connectors: 3, maxPower: 50),
+    ])
+}
+
+public enum FleetError: Error, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case invalid(path: String?, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): "cannot read fleet file \(path): \(reason)"
+        case .invalid(let path, let reason): "invalid fleet\(path.map { " file \($0)" } ?? ""): \(reason)"
+        }
+    }
+}
