@@ -1,0 +1,73 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Messages
+import NIOCore
+import NIOHTTP1
+
+/// Spec section 2: forwards an action to the backend and turns whatever happens into a
+/// `BackendResponse`. It never throws: a backend that is down, slow or confused still gives the
+/// app an answer, within the timeout.
+struct BackendForwarder: Sendable {
+    let httpClient: HTTPClient
+    let endpoint: String
+    let timeout: TimeAmount
+    let logger: Logger
+    static let maxResponseBytes = 1 << 20
+
+    func forward(action: ActionName, data: JSONValue, userID: Int, token: String) async -> BackendResponse {
+        var request = HTTPClientRequest(url: endpoint)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: "application/json")
+        do {
+            let body = try JSONCoding.encode(BackendRequest(action: action, data: data, userId: userID))
+            request.body = .bytes(ByteBuffer(bytes: body))
+        } catch {
+            return .failure("Invalid request", message: "The request could not be encoded")
+        }
+
+        let started = ContinuousClock.now
+        do {
+            let response = try await httpClient.execute(request, timeout: timeout)
+            let body = try await response.body.collect(upTo: Self.maxResponseBytes)
+            logger.debug("backend answered", metadata: [
+                "action": "\(action)", "status": "\(response.status.code)",
+                "elapsed": "\(ContinuousClock.now - started)",
+            ])
+            return Self.interpret(status: response.status, body: body)
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            logger.warning("backend timed out", metadata: ["action": "\(action)"])
+            return .failure(
+                "Backend timeout",
+                message: "The backend did not answer within \(timeout.nanoseconds / 1_000_000_000) seconds")
+        } catch let error as NIOTooManyBytesError {
+            logger.warning("backend answer too large", metadata: ["action": "\(action)", "error": "\(error)"])
+            return .failure("Invalid backend response", message: "The backend's answer was too large")
+        } catch {
+            logger.warning("backend unavailable", metadata: ["action": "\(action)", "error": "\(error)"])
+            return .failure("Backend unavailable", message: "The backend could not be reached")
+        }
+    }
+
+    /// The spec's body (success or error) whatever the status; anything else is a clear error.
+    static func interpret(status: HTTPResponseStatus, body: ByteBuffer) -> BackendResponse {
+        let parsed = try? JSONCoding.decode(JSONValue.self, from: Data(body.readableBytesView))
+        if let parsed, case .bool(let success)? = parsed["success"] {
+            if success {
+                let data = parsed["data"].flatMap { $0.objectValue != nil ? $0 : nil } ?? .object([:])
+                return BackendResponse(success: true, data: data)
+            }
+            return .failure(
+                parsed["error"]?.stringValue ?? "Request failed",
+                message: parsed["message"]?.stringValue ?? parsed["error"]?.stringValue ?? "The backend refused the request")
+        }
+        // Laravel's own errors (401, 404, 500, ...) carry only `message`.
+        let detail = parsed?["message"]?.stringValue
+        if (200..<300).contains(status.code) {
+            return .failure("Invalid backend response", message: "The backend's answer is not the expected JSON")
+        }
+        return .failure("Backend error", message: detail ?? "The backend answered with HTTP \(status.code)")
+    }
+}

@@ -1,0 +1,83 @@
+import Logging
+import Messages
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOWebSocket
+import RESP
+
+/// Which sockets belong to which user, on this instance. The first socket of a user subscribes
+/// the user's three channels; the last one to leave unsubscribes them. A message published on a
+/// user's channel goes, unchanged, to that user's sockets and no one else's.
+final class ConnectionRegistry: Sendable {
+    private struct State {
+        var users: [Int: [ObjectIdentifier: any Channel]] = [:]
+        var count = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
+    let maxConnections: Int
+    /// Set once, before the server accepts anything.
+    private let subscriptions = NIOLockedValueBox<(any ChannelSubscriptions)?>(nil)
+
+    init(maxConnections: Int) {
+        self.maxConnections = maxConnections
+    }
+
+    func attach(_ subscriptions: any ChannelSubscriptions) {
+        self.subscriptions.withLockedValue { $0 = subscriptions }
+    }
+
+    var connectionCount: Int { state.withLockedValue { $0.count } }
+    var userCount: Int { state.withLockedValue { $0.users.count } }
+
+    /// Adds a socket; false when the instance is full.
+    func register(_ channel: any Channel, userID: Int) -> Bool {
+        let subscriber = subscriptions.withLockedValue { $0 }
+        return state.withLockedValue { state in
+            guard state.count < maxConnections else { return false }
+            state.count += 1
+            let isFirst = state.users[userID] == nil
+            state.users[userID, default: [:]][ObjectIdentifier(channel)] = channel
+            // Under the lock, so a user's subscribe and unsubscribe cannot cross.
+            if isFirst { subscriber?.subscribe(UserChannel.names(forUser: userID)) }
+            return true
+        }
+    }
+
+    func unregister(_ channel: any Channel, userID: Int) {
+        let subscriber = subscriptions.withLockedValue { $0 }
+        state.withLockedValue { state in
+            guard state.users[userID]?.removeValue(forKey: ObjectIdentifier(channel)) != nil else { return }
+            state.count -= 1
+            if state.users[userID]?.isEmpty == true {
+                state.users[userID] = nil
+                subscriber?.unsubscribe(UserChannel.names(forUser: userID))
+            }
+        }
+    }
+
+    /// Forwards a Redis message to the sockets of the channel's user; returns how many.
+    @discardableResult
+    func deliver(channel name: ByteBuffer, payload: ByteBuffer) -> Int {
+        guard let (userID, _) = UserChannel.parse(String(buffer: name)) else { return 0 }
+        let sockets = state.withLockedValue { state in state.users[userID].map { Array($0.values) } ?? [] }
+        let frame = WebSocketFrame(fin: true, opcode: .text, data: payload)
+        for socket in sockets {
+            socket.writeAndFlush(frame, promise: nil)
+        }
+        return sockets.count
+    }
+
+    /// Every socket, for shutdown.
+    var allChannels: [any Channel] {
+        state.withLockedValue { state in state.users.values.flatMap { $0.values } }
+    }
+}
+
+/// What the registry needs from the Redis subscriber (a protocol, so tests can watch it).
+protocol ChannelSubscriptions: Sendable {
+    func subscribe(_ channels: [String])
+    func unsubscribe(_ channels: [String])
+}
+
+extension RedisSubscriber: ChannelSubscriptions {}

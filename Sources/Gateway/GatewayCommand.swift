@@ -1,0 +1,95 @@
+import AccessTokens
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import RESP
+import ServiceLifecycle
+import ServiceRuntime
+
+@main
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "WebSocket gateway between the mobile app, the Laravel backend and Redis pub/sub.")
+
+    @Option(help: "Address to bind (env HOST, default 0.0.0.0).") var host: String?
+    @Option(help: "Port to bind, 0 for any free one (env PORT, default 8080).") var port: Int?
+    @Option(name: .customLong("jwt-secret"), help: "HS256 secret of the tokens (env JWT_SECRET, required).") var jwtSecret: String?
+    @Option(name: .customLong("redis-url"), help: "Redis to subscribe to (env REDIS_URL, default redis://127.0.0.1:6379).") var redisURL: String?
+    @Option(name: .customLong("backend-url"), help: "Laravel backend (env BACKEND_URL, default http://127.0.0.1:8000).") var backendURL: String?
+    @Option(name: .customLong("ping-interval"), help: "Seconds between heartbeat pings (env PING_INTERVAL, default 30).") var pingInterval: Double?
+    @Option(name: .customLong("max-connections"), help: "Connections held at most (env MAX_CONNECTIONS, default 10000).") var maxConnections: Int?
+    @Option(name: .customLong("backend-timeout"), help: "Seconds a backend call may take (env BACKEND_TIMEOUT, default 10).") var backendTimeout: Double?
+    @Option(name: .customLong("max-message-size"), help: "Largest message in bytes (env MAX_MESSAGE_SIZE, default 65536).") var maxMessageSize: Int?
+    @Option(name: .customLong("allowed-origins"), help: "Comma-separated Origins allowed (env ALLOWED_ORIGINS, default any).") var allowedOrigins: String?
+
+    func resolvedConfiguration(env: EnvironmentFallback = EnvironmentFallback()) throws -> GatewayConfiguration {
+        var configuration = GatewayConfiguration(jwtSecret: try env.required(jwtSecret, "JWT_SECRET", option: "--jwt-secret"))
+        configuration.host = env.string(host, "HOST", default: configuration.host)
+        configuration.port = try env.int(port, "PORT", default: configuration.port)
+        configuration.redisURL = env.string(redisURL, "REDIS_URL", default: configuration.redisURL)
+        configuration.backendURL = env.string(backendURL, "BACKEND_URL", default: configuration.backendURL)
+        configuration.pingInterval = try env.double(pingInterval, "PING_INTERVAL", default: configuration.pingInterval)
+        configuration.maxConnections = try env.int(maxConnections, "MAX_CONNECTIONS", default: configuration.maxConnections)
+        configuration.backendTimeout = try env.double(backendTimeout, "BACKEND_TIMEOUT", default: configuration.backendTimeout)
+        configuration.maxMessageSize = try env.int(maxMessageSize, "MAX_MESSAGE_SIZE", default: configuration.maxMessageSize)
+        if let origins = env.optionalString(allowedOrigins, "ALLOWED_ORIGINS") {
+            configuration.allowedOrigins = Set(origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        }
+        guard configuration.maxMessageSize > 0, configuration.maxConnections > 0, configuration.backendTimeout > 0 else {
+            throw ValidationError("MAX_MESSAGE_SIZE, MAX_CONNECTIONS and BACKEND_TIMEOUT must be positive")
+        }
+        return configuration
+    }
+
+    func run() async throws {
+        LoggingSetup.bootstrap()
+        let configuration = try resolvedConfiguration()
+        let logger = Logger(label: "gateway")
+        let httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(timeout: .init(connect: .seconds(2))))
+        let app = try GatewayApplication(configuration: configuration, httpClient: httpClient, logger: logger)
+        let group = ServiceGroup(
+            services: app.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        do {
+            try await group.run()
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try await httpClient.shutdown()
+    }
+}
+
+/// The gateway's parts, wired together; tests build it the same way.
+struct GatewayApplication: Sendable {
+    let server: GatewayServer
+    let subscriber: RedisSubscriber
+    let registry: ConnectionRegistry
+
+    var services: [any Service] { [subscriber, server] }
+
+    init(configuration: GatewayConfiguration, httpClient: HTTPClient, logger: Logger,
+         onBound: @escaping @Sendable (Int) -> Void = { _ in }) throws {
+        let registry = ConnectionRegistry(maxConnections: configuration.maxConnections)
+        let subscriber = RedisSubscriber(
+            url: try RedisURL(configuration.redisURL), logger: logger,
+            onMessage: { channel, payload in registry.deliver(channel: channel, payload: payload) })
+        registry.attach(subscriber)
+        let forwarder = BackendForwarder(
+            httpClient: httpClient, endpoint: configuration.backendMessageEndpoint,
+            timeout: .milliseconds(Int64(configuration.backendTimeout * 1000)), logger: logger)
+        let dependencies = WebSocketSession.Dependencies(
+            registry: registry, forwarder: forwarder,
+            pingInterval: .milliseconds(Int64(configuration.pingInterval * 1000)), logger: logger)
+        self.registry = registry
+        self.subscriber = subscriber
+        self.server = GatewayServer(
+            configuration: configuration, authenticator: ConnectionAuthenticator(verifier: HS256(secret: configuration.jwtSecret)),
+            dependencies: dependencies, status: GatewayStatus(registry: registry, subscriber: subscriber), onBound: onBound)
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// Everything the gateway is told at start; DESIGN.md lists the environment variables.
+struct GatewayConfiguration: Sendable {
+    var host = "0.0.0.0"
+    var port = 8080
+    var jwtSecret: String
+    var redisURL = "redis://127.0.0.1:6379"
+    var backendURL = "http://127.0.0.1:8000"
+    /// Seconds between pings; a socket that has not answered by the next ping is closed.
+    var pingInterval: Double = 30
+    var maxConnections = 10_000
+    /// Seconds a backend call may take before the app gets `success: false`.
+    var backendTimeout: Double = 10
+    /// Bytes; a larger frame or message closes the socket with 1009.
+    var maxMessageSize = 65_536
+    var allowedOrigins: Set<String>? = nil
+
+    init(jwtSecret: String) {
+        self.jwtSecret = jwtSecret
+    }
+
+    /// `BACKEND_URL` + the spec's endpoint.
+    var backendMessageEndpoint: String {
+        var base = backendURL
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + "/api/websocket/message"
+    }
+}
