@@ -1,0 +1,19 @@
+/// Everything mock-backend is told at start; DESIGN.md lists the environment variables.
+struct BackendConfiguration: Sendable {
+    var host = "0.0.0.0"
+    var port = 8000
+    var jwtSecret: String
+    var redisURL = "redis://127.0.0.1:6379"
+    var databasePath = "mock-backend.sqlite"
+    var cmsURL = "http://127.0.0.1:9000"
+    var cmsSecret: String
+    var fleetPath: String?
+    /// Minutes, as jwt-auth's `JWT_TTL`.
+    var tokenTTLMinutes = 60
+    var issuer = "http://127.0.0.1:8000/api/auth/login"
+
+    init(jwtSecret: String, cmsSecret: String) {
+        self.jwtSecret = jwtSecret
+        self.cmsSecret = cmsSecret
+    }
+}

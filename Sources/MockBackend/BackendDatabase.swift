@@ -1,0 +1,116 @@
+import Fleet
+import Foundation
+import GRDB
+
+/// The SQLite database: versioned migrations, WAL, foreign keys; seeded on first start.
+struct BackendDatabase: Sendable {
+    let pool: DatabasePool
+
+    init(path: String, fleet: FleetDefinition) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(5)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+        try pool.write { db in try Self.seed(db, fleet: fleet) }
+    }
+
+    static let activeStatuses = ["initiated", "charging", "stopping"]
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: users, chargers, sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    email TEXT NOT NULL UNIQUE,
+                    password_hash TEXT NOT NULL,
+                    id_tag TEXT NOT NULL
+                );
+                CREATE TABLE chargers (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'Available'
+                );
+                CREATE TABLE connectors (
+                    charger_id TEXT NOT NULL REFERENCES chargers(id) ON DELETE CASCADE,
+                    connector_id INTEGER NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'Available',
+                    error_code TEXT,
+                    PRIMARY KEY (charger_id, connector_id)
+                );
+                CREATE TABLE sessions (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    transaction_id INTEGER NOT NULL UNIQUE,
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    charger_id TEXT NOT NULL,
+                    connector_id INTEGER NOT NULL,
+                    id_tag TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    meter_start INTEGER,
+                    meter_stop INTEGER,
+                    energy_delivered REAL NOT NULL DEFAULT 0,
+                    power REAL NOT NULL DEFAULT 0,
+                    duration INTEGER NOT NULL DEFAULT 0,
+                    start_time TEXT,
+                    stop_time TEXT,
+                    stop_reason TEXT,
+                    failure_reason TEXT,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    FOREIGN KEY (charger_id, connector_id) REFERENCES connectors(charger_id, connector_id)
+                );
+                -- One live session per connector and per user: the database settles races.
+                CREATE UNIQUE INDEX sessions_one_per_connector ON sessions(charger_id, connector_id)
+                    WHERE status IN ('initiated', 'charging', 'stopping');
+                CREATE UNIQUE INDEX sessions_one_per_user ON sessions(user_id)
+                    WHERE status IN ('initiated', 'charging', 'stopping');
+                CREATE TABLE meter_values (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+                    energy_delivered REAL NOT NULL,
+                    power REAL NOT NULL,
+                    meter_value INTEGER NOT NULL,
+                    timestamp TEXT NOT NULL
+                );
+                CREATE INDEX meter_values_by_session ON meter_values(session_id);
+                CREATE TABLE revoked_tokens (
+                    jti TEXT PRIMARY KEY,
+                    expires_at INTEGER NOT NULL
+                );
+                CREATE TABLE settings (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+
+    /// The demo user (123, as in the spec's examples), a few more, and the fleet's chargers.
+    static func seed(_ db: Database, fleet: FleetDefinition) throws {
+        let users: [(Int, String, String)] = [
+            (123, "Demo User", "demo@example.com"),
+            (124, "Alice Driver", "alice@example.com"),
+            (125, "Bob Driver", "bob@example.com"),
+            (126, "Carol Driver", "carol@example.com"),
+        ]
+        for (id, name, email) in users {
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO users (id, name, email, password_hash, id_tag) VALUES (?, ?, ?, ?, ?)",
+                arguments: [id, name, email, "", "RFID\(id)"])
+        }
+        for charger in fleet.chargers {
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO chargers (id, name, kind) VALUES (?, ?, ?)",
+                arguments: [charger.id, charger.name, charger.kind.rawValue])
+            for connector in 1...charger.connectors {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO connectors (charger_id, connector_id) VALUES (?, ?)",
+                    arguments: [charger.id, connector])
+            }
+        }
+    }
+}

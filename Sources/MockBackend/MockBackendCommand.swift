@@ -1,0 +1,50 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Fleet
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import ServiceRuntime
+
+@main
+struct MockBackendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mock-backend",
+        abstract: "A Laravel-compatible backend for the EV charging stack, on SQLite.")
+
+    @Option(help: "Address to bind (env HOST, default 0.0.0.0).") var host: String?
+    @Option(help: "Port to bind, 0 for any free one (env PORT, default 8000).") var port: Int?
+    @Option(name: .customLong("jwt-secret"), help: "HS256 secret of the tokens (env JWT_SECRET, required).") var jwtSecret: String?
+    @Option(name: .customLong("redis-url"), help: "Redis to publish to (env REDIS_URL, default redis://127.0.0.1:6379).") var redisURL: String?
+    @Option(help: "SQLite file (env DATABASE, default mock-backend.sqlite).") var database: String?
+    @Option(name: .customLong("cms-url"), help: "charger-sim's API (env CMS_URL, default http://127.0.0.1:9000).") var cmsURL: String?
+    @Option(name: .customLong("cms-secret"), help: "Secret shared with the CMS (env CMS_SECRET, required).") var cmsSecret: String?
+    @Option(help: "Fleet file, JSON (env FLEET, default the built-in CP001 to CP010).") var fleet: String?
+
+    func run() async throws {
+        LoggingSetup.bootstrap()
+        let env = EnvironmentFallback()
+        var configuration = BackendConfiguration(
+            jwtSecret: try env.required(jwtSecret, "JWT_SECRET", option: "--jwt-secret"),
+            cmsSecret: try env.required(cmsSecret, "CMS_SECRET", option: "--cms-secret"))
+        configuration.host = env.string(host, "HOST", default: configuration.host)
+        configuration.port = try env.int(port, "PORT", default: configuration.port)
+        configuration.redisURL = env.string(redisURL, "REDIS_URL", default: configuration.redisURL)
+        configuration.databasePath = env.string(database, "DATABASE", default: configuration.databasePath)
+        configuration.cmsURL = env.string(cmsURL, "CMS_URL", default: configuration.cmsURL)
+        configuration.fleetPath = env.optionalString(fleet, "FLEET")
+
+        let logger = Logger(label: "mock-backend")
+        let fleetDefinition = try FleetDefinition.load(path: configuration.fleetPath)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            let backend = try BackendApplication(
+                configuration: configuration, fleet: fleetDefinition, httpClient: httpClient, logger: logger)
+            try await backend.application().runService()
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try await httpClient.shutdown()
+    }
+}
