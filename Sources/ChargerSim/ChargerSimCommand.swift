@@ -1,0 +1,50 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Fleet
+import Hummingbird
+import Logging
+import ServiceRuntime
+
+@main
+struct ChargerSimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "charger-sim",
+        abstract: "A charging management system and charger fleet that emits meter values.")
+
+    @Option(help: "Address to bind (env HOST, default 0.0.0.0).") var host: String?
+    @Option(help: "Port to bind, 0 for any free one (env PORT, default 9000).") var port: Int?
+    @Option(name: .customLong("backend-url"), help: "Backend to report to (env BACKEND_URL, default http://127.0.0.1:8000).") var backendURL: String?
+    @Option(name: .customLong("cms-secret"), help: "Secret shared with the backend (env CMS_SECRET, required).") var cmsSecret: String?
+    @Option(help: "Fleet file, JSON (env FLEET, default the built-in CP001 to CP010).") var fleet: String?
+    @Option(name: .customLong("meter-interval"), help: "Wall-clock seconds between meter values (env METER_INTERVAL, default 10).") var meterInterval: Double?
+    @Option(help: "Simulated seconds per wall-clock second (env SPEED, default 1).") var speed: Double?
+    @Option(help: "Random seed, for repeatable runs (env SEED, default random).") var seed: UInt64?
+
+    func run() async throws {
+        LoggingSetup.bootstrap()
+        let env = EnvironmentFallback()
+        var configuration = SimulatorConfiguration(cmsSecret: try env.required(cmsSecret, "CMS_SECRET", option: "--cms-secret"))
+        configuration.host = env.string(host, "HOST", default: configuration.host)
+        configuration.port = try env.int(port, "PORT", default: configuration.port)
+        configuration.backendURL = env.string(backendURL, "BACKEND_URL", default: configuration.backendURL)
+        configuration.fleetPath = env.optionalString(fleet, "FLEET")
+        configuration.meterInterval = try env.double(meterInterval, "METER_INTERVAL", default: configuration.meterInterval)
+        configuration.speed = try env.double(speed, "SPEED", default: configuration.speed)
+        if let seed = seed ?? env.optionalString(nil, "SEED").flatMap(UInt64.init) { configuration.seed = seed }
+        guard configuration.meterInterval > 0, configuration.speed > 0 else {
+            throw ValidationError("METER_INTERVAL and SPEED must be positive")
+        }
+
+        let logger = Logger(label: "charger-sim")
+        let fleetDefinition = try FleetDefinition.load(path: configuration.fleetPath)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        let simulator = SimulatorApplication(configuration: configuration, fleet: fleetDefinition, httpClient: httpClient, logger: logger)
+        do {
+            try await simulator.application().runService()
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try await httpClient.shutdown()
+    }
+}

@@ -1,0 +1,82 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Messages
+import NIOCore
+import ServiceLifecycle
+
+/// Sends CMS events to the backend, one at a time and in order, retrying while the backend is
+/// down. The queue is bounded; when it is full, new events are dropped with an error in the log.
+final class EventDelivery: Service, Sendable {
+    static let capacity = 100_000
+
+    private let stream: AsyncStream<CMSEvent>
+    private let continuation: AsyncStream<CMSEvent>.Continuation
+    private let httpClient: HTTPClient
+    private let endpoint: String
+    private let secret: String
+    private let logger: Logger
+
+    init(httpClient: HTTPClient, backendURL: String, secret: String, logger: Logger) {
+        (stream, continuation) = AsyncStream.makeStream(of: CMSEvent.self, bufferingPolicy: .bufferingOldest(Self.capacity))
+        self.httpClient = httpClient
+        var base = backendURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.endpoint = base + "/api/cms/events"
+        self.secret = secret
+        self.logger = logger
+    }
+
+    func enqueue(_ event: CMSEvent) {
+        if case .dropped = continuation.yield(event) {
+            logger.error("event queue full; event dropped", metadata: ["event": "\(event.event)", "charger": "\(event.chargerID)"])
+        }
+    }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            for await event in stream {
+                await deliver(event)
+            }
+        } onGracefulShutdown: { [continuation] in
+            continuation.finish()
+        }
+    }
+
+    private func deliver(_ event: CMSEvent) async {
+        var attempt = 0
+        while true {
+            do {
+                var request = HTTPClientRequest(url: endpoint)
+                request.method = .POST
+                request.headers.add(name: "Authorization", value: "Bearer \(secret)")
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(bytes: try JSONCoding.encode(event)))
+                let response = try await httpClient.execute(request, timeout: .seconds(5))
+                let body = try await response.body.collect(upTo: 1 << 16)
+                if (200..<300).contains(response.status.code) {
+                    logger.debug("event delivered", metadata: ["event": "\(event.event)", "charger": "\(event.chargerID)"])
+                    return
+                }
+                if (400..<500).contains(response.status.code) {
+                    // The backend will never take it; retrying would block the queue.
+                    logger.error("backend refused event", metadata: [
+                        "event": "\(event.event)", "status": "\(response.status.code)", "body": "\(String(buffer: body).prefix(200))",
+                    ])
+                    return
+                }
+                logger.warning("backend failed event; retrying", metadata: ["status": "\(response.status.code)"])
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("backend unreachable; retrying", metadata: ["event": "\(event.event)", "error": "\(error)"])
+            }
+            if Task.isShuttingDownGracefully {
+                logger.error("shutting down with the backend unreachable; event lost", metadata: ["event": "\(event.event)"])
+                return
+            }
+            attempt += 1
+            try? await Task.sleep(for: .milliseconds(min(5000, 100 << min(attempt, 6))))
+            if Task.isCancelled { return }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+/// Everything charger-sim is told at start; DESIGN.md lists the environment variables.
+struct SimulatorConfiguration: Sendable {
+    var host = "0.0.0.0"
+    var port = 9000
+    var backendURL = "http://127.0.0.1:8000"
+    var cmsSecret: String
+    var fleetPath: String?
+    /// Wall-clock seconds between meter values.
+    var meterInterval: Double = 10
+    /// Simulated seconds per wall-clock second.
+    var speed: Double = 1
+    var seed: UInt64 = UInt64.random(in: 0...UInt64.max)
+    /// Simulated seconds between a remote stop and the driver unplugging.
+    var unplugDelay: Double = 30
+
+    init(cmsSecret: String) { self.cmsSecret = cmsSecret }
+
+    /// Simulated seconds covered by one meter step.
+    var simulatedStep: Double { meterInterval * speed }
+}
