@@ -1,0 +1,28 @@
+import Foundation
+import Messages
+
+/// Prints what the gateway sends: plain JSON lines when the output is not a terminal, with a
+/// coloured type label when it is.
+struct MessagePrinter: Sendable {
+    var colour = isatty(STDOUT_FILENO) == 1
+
+    func print(_ text: String, label: String? = nil) {
+        guard colour else {
+            Swift.print(text)
+            fflush(nil)
+            return
+        }
+        let type = (try? JSONCoding.decode(JSONValue.self, from: text))?["type"]?.stringValue ?? "?"
+        let code = switch type {
+        case "connected": "32"
+        case "response": "36"
+        case "session_update": "33"
+        case "charger_update": "35"
+        case "notification": "34"
+        case "error": "31"
+        default: "0"
+        }
+        Swift.print("\u{1B}[\(code)m\(label ?? type)\u{1B}[0m \(text)")
+        fflush(nil)
+    }
+}
