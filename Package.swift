@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Libraries: one concern each.
@@ -114,7 +115,21 @@ let package = Package(
         ),
 
         // Tests: one target per source target, plus the end-to-end suite.
-        .testTarget(name: "MessagesTests", dependencies: ["Messages"], resources: [.copy("Fixtures")]),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Messages", "RESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "MessagesTests", dependencies: ["Messages"]),
         .testTarget(
             name: "RESPTests",
             dependencies: [
@@ -129,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Messages", "RESP", "AccessTokens",
+                "TestSupport", "Gateway", "MockRedis", "Messages", "RESP", "AccessTokens",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -143,7 +158,7 @@ let package = Package(
         .testTarget(
             name: "MockBackendTests",
             dependencies: [
-                "MockBackend", "Messages", "AccessTokens", "Fleet",
+                "TestSupport", "MockBackend", "Messages", "AccessTokens", "Fleet",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
@@ -151,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "MockRedisTests",
             dependencies: [
-                "MockRedis", "RESP",
+                "TestSupport", "MockRedis", "RESP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -161,7 +176,7 @@ let package = Package(
         .testTarget(
             name: "ChargerSimTests",
             dependencies: [
-                "ChargerSim", "Messages", "Fleet",
+                "TestSupport", "ChargerSim", "Messages", "Fleet",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
@@ -170,7 +185,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "Messages", "AccessTokens",
+                "TestSupport", "Client", "Messages", "AccessTokens",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ]

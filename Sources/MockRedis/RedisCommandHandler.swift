@@ -22,9 +22,9 @@ final class RedisCommandHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let arguments = unwrapInboundIn(data)
         guard let first = arguments.first else { return }
-        let name = String(buffer: first).lowercased()
+        let typed = String(buffer: first)
         var out = context.channel.allocator.buffer(capacity: 32)
-        let keepOpen = execute(name, Array(arguments.dropFirst()), context: context, into: &out)
+        let keepOpen = execute(typed.lowercased(), typed: typed, Array(arguments.dropFirst()), context: context, into: &out)
         if out.readableBytes > 0 {
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         }
@@ -53,7 +53,9 @@ final class RedisCommandHandler: ChannelInboundHandler {
     }
 
     /// Returns false when the connection should close after the reply.
-    private func execute(_ name: String, _ arguments: [ByteBuffer], context: ChannelHandlerContext, into out: inout ByteBuffer) -> Bool {
+    private func execute(
+        _ name: String, typed: String, _ arguments: [ByteBuffer], context: ChannelHandlerContext, into out: inout ByteBuffer
+    ) -> Bool {
         if isSubscribed, !Self.allowedWhileSubscribed.contains(name) {
             RESPValue.error(
                 "ERR Can't execute '\(name)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
@@ -62,7 +64,8 @@ final class RedisCommandHandler: ChannelInboundHandler {
         }
         guard let arity = Self.arity[name] else {
             let shown = arguments.prefix(20).map { "'\(String(buffer: $0))' " }.joined()
-            RESPValue.error("ERR unknown command '\(name)', with args beginning with: \(shown)").write(to: &out)
+            // Redis quotes the command as the client typed it.
+            RESPValue.error("ERR unknown command '\(typed)', with args beginning with: \(shown)").write(to: &out)
             return true
         }
         let count = arguments.count + 1

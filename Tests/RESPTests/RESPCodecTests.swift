@@ -1,0 +1,98 @@
+import NIOCore
+import NIOEmbedded
+import RESP
+import Testing
+
+@Suite("RESP codec")
+struct RESPCodecTests {
+    /// Feeds `bytes` one byte at a time and returns what the decoder produced.
+    static func decodeCommands(_ bytes: String, splitEveryByte: Bool = true) throws -> [[String]] {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(RESPCommandDecoder()))
+        if splitEveryByte {
+            for byte in bytes.utf8 { try channel.writeInbound(ByteBuffer(bytes: [byte])) }
+        } else {
+            try channel.writeInbound(ByteBuffer(string: bytes))
+        }
+        var commands: [[String]] = []
+        while let command = try channel.readInbound(as: [ByteBuffer].self) {
+            commands.append(command.map { String(buffer: $0) })
+        }
+        _ = try channel.finish()
+        return commands
+    }
+
+    @Test func multibulkSplitAtEveryByte() throws {
+        #expect(try Self.decodeCommands("*2\r\n$9\r\nSUBSCRIBE\r\n$4\r\nuser\r\n") == [["SUBSCRIBE", "user"]])
+    }
+
+    @Test func pipelinedCommandsInOneRead() throws {
+        let bytes = "*1\r\n$4\r\nPING\r\n*3\r\n$7\r\nPUBLISH\r\n$1\r\na\r\n$0\r\n\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n"
+        #expect(try Self.decodeCommands(bytes, splitEveryByte: false) == [["PING"], ["PUBLISH", "a", ""], ["ECHO", "hi"]])
+    }
+
+    @Test func binarySafeBulk() throws {
+        #expect(try Self.decodeCommands("*2\r\n$4\r\nECHO\r\n$4\r\na\r\nb\r\n") == [["ECHO", "a\r\nb"]])
+    }
+
+    @Test func inlineCommands() throws {
+        #expect(try Self.decodeCommands("PING\r\n\r\nSUBSCRIBE a  b\nECHO x\r\n") == [["PING"], ["SUBSCRIBE", "a", "b"], ["ECHO", "x"]])
+    }
+
+    @Test func invalidMultibulkLengthIsAProtocolError() {
+        #expect(throws: RESPProtocolError("invalid multibulk length")) { try Self.decodeCommands("*x\r\n", splitEveryByte: false) }
+    }
+
+    @Test func invalidBulkLengthIsAProtocolError() {
+        #expect(throws: RESPProtocolError("invalid bulk length")) { try Self.decodeCommands("*1\r\n$-5\r\n", splitEveryByte: false) }
+    }
+
+    @Test func wrongTypeInsideMultibulk() {
+        #expect(throws: RESPProtocolError("expected '$', got ':'")) { try Self.decodeCommands("*1\r\n:1\r\n", splitEveryByte: false) }
+    }
+
+    @Test func everyReplyTypeRoundTrips() throws {
+        let values: [RESPValue] = [
+            .simpleString("OK"), .error("ERR boom"), .integer(-42), .bulkString(nil), .bulk("héllo"), .array(nil),
+            .array([.bulk("message"), .bulk("user:1:notifications"), .bulk(#"{"type":"notification"}"#)]), .array([]),
+        ]
+        var wire = ByteBuffer()
+        for value in values { value.write(to: &wire) }
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(RESPValueDecoder()))
+        for byte in wire.readableBytesView { try channel.writeInbound(ByteBuffer(bytes: [byte])) }
+        var decoded: [RESPValue] = []
+        while let value = try channel.readInbound(as: RESPValue.self) { decoded.append(value) }
+        #expect(decoded == values)
+        _ = try channel.finish()
+    }
+
+    @Test func encodesCommandsAsRedisExpects() {
+        #expect(String(buffer: RESPValue.command(["PUBLISH", "c", "m"]).encoded()) == "*3\r\n$7\r\nPUBLISH\r\n$1\r\nc\r\n$1\r\nm\r\n")
+        #expect(String(buffer: RESPValue.integer(3).encoded()) == ":3\r\n")
+        #expect(String(buffer: RESPValue.bulkString(nil).encoded()) == "$-1\r\n")
+    }
+}
+
+@Suite("Redis URL and backoff")
+struct RedisURLTests {
+    @Test func parsesHostPortPasswordAndDatabase() throws {
+        let url = try RedisURL("redis://:s3cret@redis.internal:6380/2")
+        #expect(url == RedisURL(host: "redis.internal", port: 6380, username: nil, password: "s3cret", database: 2))
+        #expect(url.description == "redis://:***@redis.internal:6380/2")
+        #expect(try RedisURL("redis://127.0.0.1") == RedisURL())
+        #expect(try RedisURL("redis://app:pw@h:1").username == "app")
+    }
+
+    @Test func rejectsOtherSchemesAndBadDatabases() {
+        #expect(throws: RedisURLError.self) { try RedisURL("http://127.0.0.1:6379") }
+        #expect(throws: RedisURLError.self) { try RedisURL("redis://127.0.0.1:6379/abc") }
+    }
+
+    @Test func backoffGrowsAndIsCapped() {
+        let backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(2))
+        for attempt in 0..<30 {
+            let delay = backoff.delay(attempt: attempt)
+            let ceiling = min(Duration.seconds(2), .milliseconds(100) * (1 << min(attempt, 20)))
+            #expect(delay <= ceiling && delay >= ceiling * 0.5)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import RESP
+
+/// A real `redis-server` (Debian's package) on a free loopback port, for tests that must hold
+/// against the real thing. redis-server cannot announce a port it was given as 0, so the port
+/// is one the OS just handed out.
+public final class RedisServerProcess: Sendable {
+    public let port: Int
+    private let process: Process
+
+    public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: executable) }
+    static let executable = "/usr/bin/redis-server"
+
+    public init(arguments: [String] = []) async throws {
+        guard Self.isInstalled else {
+            throw TestSupportError("redis-server is not installed (apt-get install redis-server); .ci/run installs it")
+        }
+        port = try await freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if let connection = try? await RESPConnection.connect(to: RedisURL(port: port)) {
+                await connection.close()
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        process.terminate()
+        throw TestSupportError("redis-server did not start on port \(port)")
+    }
+
+    public var url: String { "redis://127.0.0.1:\(port)" }
+
+    public func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    deinit { if process.isRunning { process.terminate() } }
+}
+
+/// A port that was free a moment ago.
+public func freePort() async throws -> Int {
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+    let port = channel.localAddress!.port!
+    try await channel.close()
+    return port
+}
+
+public struct TestSupportError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
