@@ -145,6 +145,7 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "TestSupport", "Gateway", "MockRedis", "Messages", "RESP", "AccessTokens",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -49,9 +49,7 @@ struct GatewayCommand: AsyncParsableCommand {
         LoggingSetup.bootstrap()
         let configuration = try resolvedConfiguration()
         let logger = Logger(label: "gateway")
-        let httpClient = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: .init(timeout: .init(connect: .seconds(2))))
+        let httpClient = BackendForwarder.makeHTTPClient()
         let app = try GatewayApplication(configuration: configuration, httpClient: httpClient, logger: logger)
         let group = ServiceGroup(
             services: app.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

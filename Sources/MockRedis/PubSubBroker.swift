@@ -1,3 +1,4 @@
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import RESP
@@ -37,5 +38,15 @@ final class PubSubBroker: Sendable {
         return receivers.count
     }
 
-    var channelCount: Int { subscriptions.withLockedValue { $0.count } }
+    /// PUBSUB NUMSUB: subscribers per channel, in the order asked.
+    func subscriberCounts(_ channels: [String]) -> [Int] {
+        subscriptions.withLockedValue { table in channels.map { table[$0]?.count ?? 0 } }
+    }
+
+    /// PUBSUB CHANNELS: channels with at least one subscriber, optionally matching a glob.
+    func activeChannels(matching pattern: String?) -> [String] {
+        let names = subscriptions.withLockedValue { Array($0.keys) }
+        guard let pattern else { return names.sorted() }
+        return names.filter { fnmatch(pattern, $0, 0) == 0 }.sorted()
+    }
 }

@@ -121,10 +121,30 @@ final class RedisCommandHandler: ChannelInboundHandler {
             }
         case "publish":
             RESPValue.integer(broker.publish(arguments[1], to: arguments[0])).write(to: &out)
+        case "pubsub":
+            pubsub(arguments, into: &out)
         default:
             break
         }
         return true
+    }
+
+    private func pubsub(_ arguments: [ByteBuffer], into out: inout ByteBuffer) {
+        let subcommand = String(buffer: arguments[0]).lowercased()
+        let rest = arguments.dropFirst().map { String(buffer: $0) }
+        switch (subcommand, rest.count) {
+        case ("channels", 0...1):
+            RESPValue.array(broker.activeChannels(matching: rest.first).map { .bulk($0) }).write(to: &out)
+        case ("numsub", _):
+            let counts = broker.subscriberCounts(rest)
+            RESPValue.array(zip(rest, counts).flatMap { [RESPValue.bulk($0), .integer($1)] }).write(to: &out)
+        case ("numpat", 0):
+            RESPValue.integer(0).write(to: &out)
+        default:
+            RESPValue.error(
+                "ERR unknown subcommand or wrong number of arguments for '\(String(buffer: arguments[0]))'. Try PUBSUB HELP."
+            ).write(to: &out)
+        }
     }
 
     private func currentSubscriber(_ context: ChannelHandlerContext) -> Subscriber {
@@ -137,7 +157,7 @@ final class RedisCommandHandler: ChannelInboundHandler {
     /// Redis's arity: positive is exact, negative is a minimum (the command name counts).
     private static let arity: [String: Int] = [
         "ping": -1, "echo": 2, "quit": -1, "select": 2, "auth": -2, "client": -2,
-        "subscribe": -2, "unsubscribe": -1, "publish": 3,
+        "subscribe": -2, "unsubscribe": -1, "publish": 3, "pubsub": -2,
     ]
 
     private static let allowedWhileSubscribed: Set<String> = [

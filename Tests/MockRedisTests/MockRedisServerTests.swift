@@ -16,7 +16,7 @@ struct MockRedisServerTests {
         let server = MockRedisServer(
             configuration: .init(host: "127.0.0.1", port: 0), logger: Logger(label: "mock-redis"), onBound: { bound.announce($0) })
         try await withServices([server]) {
-            try await body(try await bound.value)
+            try await body(await bound.value)
         }
     }
 
@@ -50,7 +50,7 @@ struct MockRedisServerTests {
             // Wait until both subscriptions are in place, then publish.
             try await waitUntil { try await publisher.send(["PUBLISH", "user:1:session_updates", "probe"]).integer == 1 }
             #expect(try await publisher.send(["PUBLISH", "user:2:session_updates", "nobody"]) == .integer(0))
-            try await withDeadline(.seconds(5)) { try await got.value }
+            try await withDeadline(.seconds(5)) { await got.value }
             let messages = received.withLockedValue { $0 }
             #expect(messages[0] == ["subscribe", "user:1:notifications", "1"])
             #expect(messages[1] == ["subscribe", "user:1:session_updates", "2"])
@@ -97,14 +97,6 @@ struct MockRedisServerTests {
     }
 }
 
-/// Polls `condition` until it holds (for state that has no event to wait on).
-func waitUntil(timeout: Duration = .seconds(5), _ condition: @Sendable () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else { throw TestSupportError("condition not met within \(timeout)") }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-}
 
 func runRedisCLI(port: Int, _ arguments: [String]) throws -> String {
     let process = Process()

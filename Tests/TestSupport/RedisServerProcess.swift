@@ -13,39 +13,52 @@ public final class RedisServerProcess: Sendable {
     public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: executable) }
     static let executable = "/usr/bin/redis-server"
 
-    public init(arguments: [String] = []) async throws {
+    /// Starts on `port`, or on a free one.
+    public init(port: Int? = nil, arguments: [String] = []) async throws {
         guard Self.isInstalled else {
             throw TestSupportError("redis-server is not installed (apt-get install redis-server); .ci/run installs it")
         }
-        port = try await freePort()
+        if let port {
+            self.port = port
+        } else {
+            self.port = try await freePort()
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + arguments
+        process.arguments = ["--port", String(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         self.process = process
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
-            if let connection = try? await RESPConnection.connect(to: RedisURL(port: port)) {
+            if let connection = try? await RESPConnection.connect(to: RedisURL(port: self.port)) {
                 await connection.close()
                 return
             }
             try await Task.sleep(for: .milliseconds(20))
         }
         process.terminate()
-        throw TestSupportError("redis-server did not start on port \(port)")
+        throw TestSupportError("redis-server did not start on port \(self.port)")
     }
 
     public var url: String { "redis://127.0.0.1:\(port)" }
 
-    public func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+    /// Kills the server (it keeps nothing on disk) and waits until it is gone. SIGKILL because a
+    /// child may inherit a signal mask that blocks SIGTERM.
+    public func stop() async {
+        let pid = process.processIdentifier
+        guard kill(pid, SIGKILL) == 0 else { return }
+        for _ in 0..<500 {
+            // Foundation may reap the child first (ECHILD); either way it is gone.
+            var status: Int32 = 0
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid || (reaped == -1 && errno == ECHILD) { return }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 
-    deinit { if process.isRunning { process.terminate() } }
+    deinit { kill(process.processIdentifier, SIGKILL) }
 }
 
 /// A port that was free a moment ago.

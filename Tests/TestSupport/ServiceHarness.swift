@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 
 /// Runs services for the length of `body`, then shuts them down gracefully and waits for them.
@@ -22,21 +23,47 @@ public func withServices<T: Sendable>(
     }
 }
 
-/// Hands a value (a bound port) from a server's start-up callback to the test that waits for it.
+/// Hands a value (a bound port) from a server's start-up callback to whoever waits for it;
+/// every reader gets the first value announced.
 public final class Announcement<Value: Sendable>: Sendable {
-    private let stream: AsyncStream<Value>
-    private let continuation: AsyncStream<Value>.Continuation
-
-    public init() {
-        (stream, continuation) = AsyncStream.makeStream(of: Value.self, bufferingPolicy: .bufferingNewest(1))
+    private struct State {
+        var value: Value?
+        var waiters: [CheckedContinuation<Value, Never>] = []
     }
 
-    public func announce(_ value: Value) { continuation.yield(value) }
+    private let state = NIOLockedValueBox(State())
+
+    public init() {}
+
+    public func announce(_ value: Value) {
+        let waiters = state.withLockedValue { state -> [CheckedContinuation<Value, Never>] in
+            guard state.value == nil else { return [] }
+            state.value = value
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: value) }
+    }
 
     public var value: Value {
-        get async throws {
-            for await value in stream { return value }
-            throw CancellationError()
+        get async {
+            await withCheckedContinuation { continuation in
+                let ready = state.withLockedValue { state -> Value? in
+                    if let value = state.value { return value }
+                    state.waiters.append(continuation)
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
         }
+    }
+}
+
+/// Polls `condition` until it holds, for state that has no event to wait on.
+public func waitUntil(timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else { throw TestSupportError("condition not met within \(timeout)") }
+        try await Task.sleep(for: .milliseconds(10))
     }
 }

@@ -30,7 +30,10 @@ public final class WebSocketProbe: Sendable {
             if let field = HTTPField.Name(name) { configuration.additionalHeaders[field] = value }
         }
         task = Task {
-            defer { Self.finish(state) }
+            defer {
+                Self.finish(state)
+                ready.announce(())
+            }
             return try await WebSocketClient.connect(url: url, configuration: configuration, logger: Logger(label: "probe")) { inbound, outbound, _ in
                 state.withLockedValue { $0.outbound = outbound }
                 ready.announce(())
@@ -73,9 +76,11 @@ public final class WebSocketProbe: Sendable {
     }
 
     public func send(_ text: String) async throws {
-        try await withDeadline(.seconds(10)) { try await self.ready.value }
-        let outbound = state.withLockedValue { $0.outbound }
-        try await outbound?.write(.text(text))
+        try await withDeadline(.seconds(10)) { await self.ready.value }
+        guard let outbound = state.withLockedValue({ $0.closed ? nil : $0.outbound }) else {
+            throw TestSupportError("connection closed")
+        }
+        try await outbound.write(.text(text))
     }
 
     public func send(_ message: ClientMessage) async throws {
@@ -83,7 +88,7 @@ public final class WebSocketProbe: Sendable {
     }
 
     public func sendFrame(_ frame: WebSocketOutboundWriter.OutboundFrame) async throws {
-        try await withDeadline(.seconds(10)) { try await self.ready.value }
+        try await withDeadline(.seconds(10)) { await self.ready.value }
         try await state.withLockedValue { $0.outbound }?.write(frame)
     }
 
