@@ -46,6 +46,7 @@ let package = Package(
         .target(
             name: "ServiceRuntime",
             dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -144,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "TestSupport", "Gateway", "MockRedis", "Messages", "RESP", "AccessTokens",
+                "TestSupport", "Gateway", "ServiceRuntime", "MockRedis", "Messages", "RESP", "AccessTokens",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -159,7 +160,8 @@ let package = Package(
         .testTarget(
             name: "MockBackendTests",
             dependencies: [
-                "TestSupport", "MockBackend", "Messages", "AccessTokens", "Fleet",
+                "TestSupport", "MockBackend", "ServiceRuntime", "Messages", "AccessTokens", "Fleet",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
@@ -177,7 +179,8 @@ let package = Package(
         .testTarget(
             name: "ChargerSimTests",
             dependencies: [
-                "TestSupport", "ChargerSim", "Messages", "Fleet",
+                "TestSupport", "ChargerSim", "ServiceRuntime", "Messages", "Fleet",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -37,7 +37,7 @@ struct ChargerSimCommand: AsyncParsableCommand {
 
         let logger = Logger(label: "charger-sim")
         let fleetDefinition = try FleetDefinition.load(path: configuration.fleetPath)
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        let httpClient = HTTPClient.makeFailFast()
         let simulator = SimulatorApplication(configuration: configuration, fleet: fleetDefinition, httpClient: httpClient, logger: logger)
         do {
             try await simulator.application().runService()

@@ -70,6 +70,7 @@ final class EventDelivery: Service, Sendable {
                 if Task.isCancelled { return }
                 logger.warning("backend unreachable; retrying", metadata: ["event": "\(event.event)", "error": "\(error)"])
             }
+            // While shutting down, each event gets one attempt: a dead backend must not hold the exit.
             if Task.isShuttingDownGracefully {
                 logger.error("shutting down with the backend unreachable; event lost", metadata: ["event": "\(event.event)"])
                 return

@@ -15,15 +15,6 @@ struct BackendForwarder: Sendable {
     let logger: Logger
     static let maxResponseBytes = 1 << 20
 
-    /// The HTTP client for backend calls. A refused connection fails the call at once instead
-    /// of being retried until the deadline: the app hears "Backend unavailable" quickly.
-    static func makeHTTPClient() -> HTTPClient {
-        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(2)))
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }
-
     func forward(action: ActionName, data: JSONValue, userID: Int, token: String) async -> BackendResponse {
         var request = HTTPClientRequest(url: endpoint)
         request.method = .POST

@@ -49,7 +49,7 @@ struct GatewayCommand: AsyncParsableCommand {
         LoggingSetup.bootstrap()
         let configuration = try resolvedConfiguration()
         let logger = Logger(label: "gateway")
-        let httpClient = BackendForwarder.makeHTTPClient()
+        let httpClient = HTTPClient.makeFailFast()
         let app = try GatewayApplication(configuration: configuration, httpClient: httpClient, logger: logger)
         let group = ServiceGroup(
             services: app.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

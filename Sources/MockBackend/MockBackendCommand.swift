@@ -36,7 +36,7 @@ struct MockBackendCommand: AsyncParsableCommand {
 
         let logger = Logger(label: "mock-backend")
         let fleetDefinition = try FleetDefinition.load(path: configuration.fleetPath)
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        let httpClient = HTTPClient.makeFailFast()
         do {
             let backend = try BackendApplication(
                 configuration: configuration, fleet: fleetDefinition, httpClient: httpClient, logger: logger)

@@ -1,5 +1,6 @@
 import AccessTokens
 import AsyncHTTPClient
+import ServiceRuntime
 import Foundation
 import Hummingbird
 import Logging
@@ -131,7 +132,7 @@ struct GatewayUnderTest: Sendable {
             configuration.redisURL = redisURL
             configuration.backendURL = "http://127.0.0.1:\(await backendPort.value)"
             configure(&configuration)
-            let httpClient = BackendForwarder.makeHTTPClient()
+            let httpClient = HTTPClient.makeFailFast()
             let gatewayPort = Announcement<Int>()
             let app = try GatewayApplication(
                 configuration: configuration, httpClient: httpClient, logger: Logger(label: "gateway"),

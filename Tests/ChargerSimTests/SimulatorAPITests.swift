@@ -1,0 +1,64 @@
+import AsyncHTTPClient
+import ServiceRuntime
+import Fleet
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Messages
+import Testing
+
+@testable import ChargerSim
+
+/// The CMS hop's HTTP API, with its error paths.
+@Suite("charger-sim API")
+struct SimulatorAPITests {
+    static func withAPI(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        var configuration = SimulatorConfiguration(cmsSecret: "cms")
+        configuration.meterInterval = 0.05
+        configuration.backendURL = "http://127.0.0.1:1"
+        let httpClient = HTTPClient.makeFailFast()
+        let app = SimulatorApplication(configuration: configuration, fleet: .builtIn, httpClient: httpClient, logger: Logger(label: "sim"))
+        do {
+            try await app.application().test(.router) { client in try await body(client) }
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try await httpClient.shutdown()
+    }
+
+    static func post(_ client: any TestClientProtocol, _ path: String, _ body: String, secret: String = "cms") async throws -> (HTTPResponse.Status, JSONValue) {
+        try await client.execute(uri: path, method: .post, headers: [.authorization: "Bearer \(secret)", .contentType: "application/json"],
+                                 body: ByteBuffer(string: body)) { response in
+            (response.status, (try? JSONCoding.decode(JSONValue.self, from: Data(response.body.readableBytesView))) ?? .null)
+        }
+    }
+
+    @Test func remoteStartAndStop() async throws {
+        try await Self.withAPI { client in
+            let (status, started) = try await Self.post(client, "/api/chargers/CP001/connectors/1/remote-start", #"{"id_tag":"RFID1","transaction_id":5}"#)
+            #expect(status == .ok)
+            #expect(started == ["status": "Accepted"])
+            let (_, again) = try await Self.post(client, "/api/chargers/CP001/connectors/1/remote-start", #"{"id_tag":"RFID2","transaction_id":6}"#)
+            #expect(again == ["status": "Rejected", "reason": "Connector is Charging"])
+            let (_, stopped) = try await Self.post(client, "/api/chargers/CP001/connectors/1/remote-stop", #"{"transaction_id":5}"#)
+            #expect(stopped == ["status": "Accepted"])
+        }
+    }
+
+    @Test func errorPaths() async throws {
+        try await Self.withAPI { client in
+            let (unauthorized, _) = try await Self.post(client, "/api/chargers/CP001/connectors/1/remote-start", "{}", secret: "nope")
+            #expect(unauthorized == .unauthorized)
+            let (unknown, body) = try await Self.post(client, "/api/chargers/CP404/connectors/1/remote-start", #"{"id_tag":"a","transaction_id":1}"#)
+            #expect(unknown == .notFound)
+            #expect(body["status"] == "Rejected")
+            let (badConnector, _) = try await Self.post(client, "/api/chargers/CP001/connectors/x/remote-start", #"{"id_tag":"a","transaction_id":1}"#)
+            #expect(badConnector == .notFound)
+            let (badBody, rejected) = try await Self.post(client, "/api/chargers/CP001/connectors/1/remote-start", #"{"id_tag":5}"#)
+            #expect(badBody == .unprocessableContent)
+            #expect(rejected["status"] == "Rejected")
+        }
+    }
+}
