@@ -15,6 +15,12 @@ struct BackendForwarder: Sendable {
     let logger: Logger
     static let maxResponseBytes = 1 << 20
 
+    // The `error` texts of the failures the gateway makes up itself.
+    static let unavailable = "Backend unavailable"
+    static let timeout = "Backend timeout"
+    static let badResponse = "Invalid backend response"
+    static let backendError = "Backend error"
+
     func forward(action: ActionName, data: JSONValue, userID: Int, token: String) async -> BackendResponse {
         var request = HTTPClientRequest(url: endpoint)
         request.method = .POST
@@ -40,14 +46,14 @@ struct BackendForwarder: Sendable {
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             logger.warning("backend timed out", metadata: ["action": "\(action)"])
             return .failure(
-                "Backend timeout",
+                Self.timeout,
                 message: "The backend did not answer within \(timeout.nanoseconds / 1_000_000_000) seconds")
         } catch let error as NIOTooManyBytesError {
             logger.warning("backend answer too large", metadata: ["action": "\(action)", "error": "\(error)"])
-            return .failure("Invalid backend response", message: "The backend's answer was too large")
+            return .failure(Self.badResponse, message: "The backend's answer was too large")
         } catch {
             logger.warning("backend unavailable", metadata: ["action": "\(action)", "error": "\(error)"])
-            return .failure("Backend unavailable", message: "The backend could not be reached")
+            return .failure(Self.unavailable, message: "The backend could not be reached")
         }
     }
 
@@ -66,8 +72,8 @@ struct BackendForwarder: Sendable {
         // Laravel's own errors (401, 404, 500, ...) carry only `message`.
         let detail = parsed?["message"]?.stringValue
         if (200..<300).contains(status.code) {
-            return .failure("Invalid backend response", message: "The backend's answer is not the expected JSON")
+            return .failure(badResponse, message: "The backend's answer is not the expected JSON")
         }
-        return .failure("Backend error", message: detail ?? "The backend answered with HTTP \(status.code)")
+        return .failure(backendError, message: detail ?? "The backend answered with HTTP \(status.code)")
     }
 }

@@ -16,11 +16,13 @@ final class ConnectionRegistry: Sendable {
 
     private let state = NIOLockedValueBox(State())
     let maxConnections: Int
+    private let metrics: GatewayMetrics
     /// Set once, before the server accepts anything.
     private let subscriptions = NIOLockedValueBox<(any ChannelSubscriptions)?>(nil)
 
-    init(maxConnections: Int) {
+    init(maxConnections: Int, metrics: GatewayMetrics) {
         self.maxConnections = maxConnections
+        self.metrics = metrics
     }
 
     func attach(_ subscriptions: any ChannelSubscriptions) {
@@ -62,10 +64,18 @@ final class ConnectionRegistry: Sendable {
         guard let (userID, _) = UserChannel.parse(String(buffer: name)) else { return 0 }
         let sockets = state.withLockedValue { state in state.users[userID].map { Array($0.values) } ?? [] }
         let frame = WebSocketFrame(fin: true, opcode: .text, data: payload)
+        var delivered = 0
         for socket in sockets {
+            // Past the high-water mark the app is not reading: it is closed, not waited for.
+            guard socket.isWritable else {
+                socket.pipeline.fireUserInboundEventTriggered(SlowConsumerEvent())
+                continue
+            }
             socket.writeAndFlush(frame, promise: nil)
+            delivered += 1
         }
-        return sockets.count
+        metrics.pushesOut.increment(by: Int64(delivered))
+        return delivered
     }
 
     /// Every socket, for shutdown.

@@ -25,6 +25,11 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(name: .customLong("backend-timeout"), help: "Seconds a backend call may take (env BACKEND_TIMEOUT, default 10).") var backendTimeout: Double?
     @Option(name: .customLong("max-message-size"), help: "Largest message in bytes (env MAX_MESSAGE_SIZE, default 65536).") var maxMessageSize: Int?
     @Option(name: .customLong("allowed-origins"), help: "Comma-separated Origins allowed (env ALLOWED_ORIGINS, default any).") var allowedOrigins: String?
+    @Option(name: .customLong("rate-limit"), help: "Messages per second per connection, 0 for no limit (env RATE_LIMIT, default 50).") var rateLimit: Double?
+    @Option(name: .customLong("rate-burst"), help: "Burst of the rate limit (env RATE_BURST, default 100).") var rateBurst: Double?
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain; with --tls-key, serves wss:// (env TLS_CERT).") var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key (env TLS_KEY).") var tlsKey: String?
+    @Option(name: .customLong("max-outbound-bytes"), help: "Bytes queued for one app before it is closed as a slow consumer (env MAX_OUTBOUND_BYTES, default 1048576).") var maxOutboundBytes: Int?
 
     func resolvedConfiguration(env: EnvironmentFallback = EnvironmentFallback()) throws -> GatewayConfiguration {
         var configuration = GatewayConfiguration(jwtSecret: try env.required(jwtSecret, "JWT_SECRET", option: "--jwt-secret"))
@@ -36,11 +41,18 @@ struct GatewayCommand: AsyncParsableCommand {
         configuration.maxConnections = try env.int(maxConnections, "MAX_CONNECTIONS", default: configuration.maxConnections)
         configuration.backendTimeout = try env.double(backendTimeout, "BACKEND_TIMEOUT", default: configuration.backendTimeout)
         configuration.maxMessageSize = try env.int(maxMessageSize, "MAX_MESSAGE_SIZE", default: configuration.maxMessageSize)
+        configuration.rateLimit = try env.double(rateLimit, "RATE_LIMIT", default: configuration.rateLimit)
+        configuration.rateBurst = try env.double(rateBurst, "RATE_BURST", default: configuration.rateBurst)
+        configuration.maxOutboundBytes = try env.int(maxOutboundBytes, "MAX_OUTBOUND_BYTES", default: configuration.maxOutboundBytes)
+        configuration.tlsCertificatePath = env.optionalString(tlsCert, "TLS_CERT")
+        configuration.tlsKeyPath = env.optionalString(tlsKey, "TLS_KEY")
         if let origins = env.optionalString(allowedOrigins, "ALLOWED_ORIGINS") {
             configuration.allowedOrigins = Set(origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         }
-        guard configuration.maxMessageSize > 0, configuration.maxConnections > 0, configuration.backendTimeout > 0 else {
-            throw ValidationError("MAX_MESSAGE_SIZE, MAX_CONNECTIONS and BACKEND_TIMEOUT must be positive")
+        guard configuration.maxMessageSize > 0, configuration.maxConnections > 0, configuration.backendTimeout > 0,
+              configuration.maxOutboundBytes > 1024, configuration.rateLimit >= 0, configuration.rateBurst >= 1 else {
+            throw ValidationError(
+                "MAX_MESSAGE_SIZE, MAX_CONNECTIONS and BACKEND_TIMEOUT must be positive, MAX_OUTBOUND_BYTES over 1024, RATE_LIMIT 0 or more, RATE_BURST 1 or more")
         }
         return configuration
     }
@@ -73,7 +85,8 @@ struct GatewayApplication: Sendable {
 
     init(configuration: GatewayConfiguration, httpClient: HTTPClient, logger: Logger,
          onBound: @escaping @Sendable (Int) -> Void = { _ in }) throws {
-        let registry = ConnectionRegistry(maxConnections: configuration.maxConnections)
+        let metrics = GatewayMetrics()
+        let registry = ConnectionRegistry(maxConnections: configuration.maxConnections, metrics: metrics)
         let subscriber = RedisSubscriber(
             url: try RedisURL(configuration.redisURL), logger: logger,
             onMessage: { channel, payload in registry.deliver(channel: channel, payload: payload) })
@@ -81,13 +94,17 @@ struct GatewayApplication: Sendable {
         let forwarder = BackendForwarder(
             httpClient: httpClient, endpoint: configuration.backendMessageEndpoint,
             timeout: .milliseconds(Int64(configuration.backendTimeout * 1000)), logger: logger)
+        let limits = WebSocketSession.Limits(
+            pingInterval: .milliseconds(Int64(configuration.pingInterval * 1000)),
+            rateLimit: configuration.rateLimit, rateBurst: configuration.rateBurst,
+            maxCallsInFlight: configuration.maxCallsInFlight)
         let dependencies = WebSocketSession.Dependencies(
-            registry: registry, forwarder: forwarder,
-            pingInterval: .milliseconds(Int64(configuration.pingInterval * 1000)), logger: logger)
+            registry: registry, forwarder: forwarder, metrics: metrics, calls: BackendCallTracker(), limits: limits, logger: logger)
         self.registry = registry
         self.subscriber = subscriber
-        self.server = GatewayServer(
+        self.server = try GatewayServer(
             configuration: configuration, authenticator: ConnectionAuthenticator(verifier: HS256(secret: configuration.jwtSecret)),
-            dependencies: dependencies, status: GatewayStatus(registry: registry, subscriber: subscriber), onBound: onBound)
+            dependencies: dependencies, status: GatewayStatus(registry: registry, subscriber: subscriber, metrics: metrics),
+            onBound: onBound)
     }
 }

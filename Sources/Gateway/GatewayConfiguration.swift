@@ -15,6 +15,18 @@ struct GatewayConfiguration: Sendable {
     /// Bytes; a larger frame or message closes the socket with 1009.
     var maxMessageSize = 65_536
     var allowedOrigins: Set<String>? = nil
+    /// Messages per second per connection (token bucket); 0 turns the limit off.
+    var rateLimit: Double = 50
+    var rateBurst: Double = 100
+    /// Backend calls a connection may have waiting at once.
+    var maxCallsInFlight = 16
+    /// Bytes queued for one app before it counts as a slow consumer and is closed.
+    var maxOutboundBytes = 1 << 20
+    /// PEM files; both set turns on TLS (`wss://`).
+    var tlsCertificatePath: String?
+    var tlsKeyPath: String?
+    /// Seconds that shutdown waits for backend calls in flight.
+    var shutdownGracePeriod: Double = 10
 
     init(jwtSecret: String) {
         self.jwtSecret = jwtSecret
@@ -26,4 +38,9 @@ struct GatewayConfiguration: Sendable {
         while base.hasSuffix("/") { base.removeLast() }
         return base + "/api/websocket/message"
     }
+}
+
+struct GatewayConfigurationError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -3,6 +3,7 @@ import Messages
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import ServiceLifecycle
 import ServiceRuntime
@@ -16,11 +17,13 @@ final class GatewayServer: Service {
     let status: GatewayStatus
     private let eventLoopGroup: any EventLoopGroup
     private let onBound: @Sendable (Int) -> Void
+    private let tls: NIOSSLContext?
 
     init(configuration: GatewayConfiguration, authenticator: ConnectionAuthenticator,
          dependencies: WebSocketSession.Dependencies, status: GatewayStatus,
          eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-         onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
+         onBound: @escaping @Sendable (Int) -> Void = { _ in }) throws {
+        self.tls = try Self.tlsContext(configuration)
         self.configuration = configuration
         self.authenticator = authenticator
         self.dependencies = dependencies
@@ -34,13 +37,16 @@ final class GatewayServer: Service {
             .serverChannelOption(ChannelOptions.backlog, value: 4096)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(
+                ChannelOptions.writeBufferWaterMark,
+                value: .init(low: configuration.maxOutboundBytes / 2, high: configuration.maxOutboundBytes))
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture { try self.configure(channel) }
             }
             .bind(host: configuration.host, port: configuration.port)
             .get()
         let port = serverChannel.localAddress?.port ?? configuration.port
-        dependencies.logger.announceListening(scheme: "ws", host: configuration.host, port: port)
+        dependencies.logger.announceListening(scheme: tls == nil ? "ws" : "wss", host: configuration.host, port: port)
         onBound(port)
 
         let registry = dependencies.registry
@@ -50,9 +56,18 @@ final class GatewayServer: Service {
             serverChannel.close(promise: nil)
         }
         await Self.closeAll(registry.allChannels)
+        // Calls the backend already took on finish, up to the grace period.
+        let calls = dependencies.calls
+        if calls.inFlight > 0 {
+            dependencies.logger.info("waiting for backend calls in flight", metadata: ["calls": "\(calls.inFlight)"])
+            await calls.drain(timeout: .milliseconds(Int64(configuration.shutdownGracePeriod * 1000)))
+        }
     }
 
     private func configure(_ channel: any Channel) throws {
+        if let tls {
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+        }
         let endpoints = HTTPEndpointHandler(status: status)
         let boundEndpoints = NIOLoopBound(endpoints, eventLoop: channel.eventLoop)
         let upgrader = NIOWebSocketServerUpgrader(
@@ -80,19 +95,32 @@ final class GatewayServer: Service {
         try channel.pipeline.syncOperations.addHandler(endpoints)
     }
 
+    /// The TLS context when `TLS_CERT` and `TLS_KEY` are set; both or neither.
+    static func tlsContext(_ configuration: GatewayConfiguration) throws -> NIOSSLContext? {
+        switch (configuration.tlsCertificatePath, configuration.tlsKeyPath) {
+        case (nil, nil):
+            return nil
+        case (let certificate?, let key?):
+            let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+            let tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            return try NIOSSLContext(configuration: tls)
+        default:
+            throw GatewayConfigurationError("TLS_CERT and TLS_KEY must be given together")
+        }
+    }
+
+    /// Browsers send `Origin`; other clients may not, and are let in. Every `Origin` given must
+    /// be allowed.
     static func originAllowed(_ head: HTTPRequestHead, _ allowed: Set<String>?) -> Bool {
         guard let allowed else { return true }
-        guard let origin = head.headers.first(name: "origin") else { return true }
-        return allowed.contains(origin)
+        return head.headers[canonicalForm: "origin"].allSatisfy { allowed.contains(String($0)) }
     }
 
     /// Sends 1001 to every socket and waits until they are gone (at most a few seconds).
     private static func closeAll(_ channels: [any Channel]) async {
         for channel in channels {
-            var payload = channel.allocator.buffer(capacity: 32)
-            payload.write(webSocketErrorCode: WebSocketErrorCode(codeNumber: Int(CloseReason.goingAway.code)))
-            payload.writeString(CloseReason.goingAway.reason)
-            let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)
+            let frame = WebSocketSession.closeFrame(.goingAway, allocator: channel.allocator)
             channel.writeAndFlush(frame).whenComplete { _ in channel.close(promise: nil) }
         }
         for channel in channels {

@@ -4,6 +4,7 @@ import RESP
 struct GatewayStatus: Sendable {
     let registry: ConnectionRegistry
     let subscriber: RedisSubscriber
+    let metrics: GatewayMetrics
 
     struct HealthReport: Encodable {
         var status: String
@@ -23,20 +24,8 @@ struct GatewayStatus: Sendable {
     }
 
     func metricsText() -> String {
-        """
-        # HELP gateway_connections Open authenticated WebSocket connections.
-        # TYPE gateway_connections gauge
-        gateway_connections \(registry.connectionCount)
-        # HELP gateway_users Users with at least one open connection.
-        # TYPE gateway_users gauge
-        gateway_users \(registry.userCount)
-        # HELP gateway_redis_connected Whether the Redis subscriber is connected.
-        # TYPE gateway_redis_connected gauge
-        gateway_redis_connected \(subscriber.isConnected ? 1 : 0)
-        # HELP gateway_redis_reconnects_total Redis subscriber reconnections.
-        # TYPE gateway_redis_reconnects_total counter
-        gateway_redis_reconnects_total \(subscriber.reconnectCount)
-
-        """
+        metrics.redisConnected.set(to: subscriber.isConnected ? 1 : 0)
+        metrics.redisReconnects.set(to: Double(subscriber.reconnectCount))
+        return metrics.registry.emitToString()
     }
 }

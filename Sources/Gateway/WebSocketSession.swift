@@ -4,6 +4,9 @@ import Messages
 import NIOCore
 import NIOWebSocket
 
+/// Sent through a socket's pipeline when its outbound queue is over the limit.
+struct SlowConsumerEvent: Sendable {}
+
 /// One app connection after the upgrade: authenticated or about to be refused.
 ///
 /// Runs on the channel's event loop with no task of its own; backend calls are the only async
@@ -15,8 +18,18 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     struct Dependencies: Sendable {
         let registry: ConnectionRegistry
         let forwarder: BackendForwarder
-        let pingInterval: TimeAmount
+        let metrics: GatewayMetrics
+        let calls: BackendCallTracker
+        let limits: Limits
         let logger: Logger
+    }
+
+    struct Limits: Sendable {
+        var pingInterval: TimeAmount = .seconds(30)
+        /// Messages per second per connection; 0 turns the limit off.
+        var rateLimit: Double = 50
+        var rateBurst: Double = 100
+        var maxCallsInFlight = 16
     }
 
     private let outcome: ConnectionAuthenticator.Outcome
@@ -26,32 +39,40 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     private var registered = false
     private var closing = false
     private var awaitingPong = false
+    private var callsInFlight = 0
+    private var rateLimiter: TokenBucket?
     private var heartbeat: RepeatedTask?
     private var expiry: Scheduled<Void>?
-    private var logger: Logger
 
     init(outcome: ConnectionAuthenticator.Outcome, dependencies: Dependencies) {
         self.outcome = outcome
         self.dependencies = dependencies
-        self.logger = dependencies.logger
+        if dependencies.limits.rateLimit > 0 {
+            rateLimiter = TokenBucket(rate: dependencies.limits.rateLimit, burst: dependencies.limits.rateBurst)
+        }
     }
+
+    private var logger: Logger { dependencies.logger }
 
     func handlerAdded(context: ChannelHandlerContext) {
         switch outcome {
         case .refused(let reason):
             logger.info("refused connection", metadata: ["reason": "\(reason.reason)"])
+            dependencies.metrics.countRefusal(reason)
             close(context: context, reason: reason)
         case .accepted(let userID, let token, let expiresAt):
             guard dependencies.registry.register(context.channel, userID: userID) else {
                 logger.warning("refused connection: at capacity", metadata: ["user": "\(userID)"])
+                dependencies.metrics.countRefusal(.serverAtCapacity)
                 close(context: context, reason: .serverAtCapacity)
                 return
             }
             self.userID = userID
             self.token = token
             self.registered = true
-            logger[metadataKey: "user"] = "\(userID)"
-            logger.debug("connected")
+            dependencies.metrics.accepted.increment()
+            dependencies.metrics.connections.increment()
+            logger.debug("connected", metadata: ["user": "\(userID)"])
             send(ConnectedMessage(userId: userID), context: context)
             startHeartbeat(context: context)
             scheduleExpiry(context: context, expiresAt: expiresAt)
@@ -63,8 +84,9 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         expiry?.cancel()
         if registered, let userID {
             dependencies.registry.unregister(context.channel, userID: userID)
+            dependencies.metrics.connections.decrement()
             registered = false
-            logger.debug("disconnected")
+            logger.debug("disconnected", metadata: ["user": "\(userID)"])
         }
         context.fireChannelInactive()
     }
@@ -72,12 +94,19 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
-        case .text:
+        case .text, .binary:
             guard !closing, registered else { return }
-            handleText(frame.unmaskedData, context: context)
-        case .binary:
-            guard !closing, registered else { return }
-            send(ErrorMessage(message: ErrorMessage.invalidMessageFormat), context: context)
+            if rateLimiter?.take() == false {
+                dependencies.metrics.rateLimited.increment()
+                send(ErrorMessage(message: ErrorMessage.rateLimitExceeded), context: context)
+                return
+            }
+            if frame.opcode == .text {
+                handleText(frame.unmaskedData, context: context)
+            } else {
+                dependencies.metrics.invalidIn.increment()
+                send(ErrorMessage(message: ErrorMessage.invalidMessageFormat), context: context)
+            }
         case .ping:
             let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
@@ -102,6 +131,19 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is SlowConsumerEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        guard !closing else { return }
+        logger.warning("closing slow consumer", metadata: ["user": "\(userID ?? 0)"])
+        dependencies.metrics.slowConsumerCloses.increment()
+        close(context: context, reason: .slowConsumer)
+        // Its queue is full: waiting for its close frame would only hold more memory.
+        context.close(promise: nil)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let aggregation = error as? NIOWebSocketFrameAggregator.Error, aggregation == .accumulatedFrameSizeIsTooLarge {
             close(context: context, reason: .messageTooBig)
@@ -115,27 +157,42 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
 
     private func handleText(_ payload: ByteBuffer, context: ChannelHandlerContext) {
         guard let message = InboundMessage.parse(payload), let userID else {
+            dependencies.metrics.invalidIn.increment()
             send(ErrorMessage(message: ErrorMessage.invalidMessageFormat), context: context)
             return
         }
-        let forwarder = dependencies.forwarder
-        let token = self.token
+        dependencies.metrics.actionsIn.increment()
+        guard callsInFlight < dependencies.limits.maxCallsInFlight else {
+            send(ResponseMessage(action: message.action, data: Self.tooManyInFlight.responseData, id: message.id), context: context)
+            return
+        }
+        callsInFlight += 1
+        let (forwarder, metrics, calls, token) = (dependencies.forwarder, dependencies.metrics, dependencies.calls, self.token)
+        calls.started()
         let promise = context.eventLoop.makePromise(of: BackendResponse.self)
         promise.completeWithTask {
-            await forwarder.forward(action: message.action, data: message.data, userID: userID, token: token)
+            let started = ContinuousClock.now
+            let response = await forwarder.forward(action: message.action, data: message.data, userID: userID, token: token)
+            metrics.backendLatency.record(ContinuousClock.now - started)
+            if !response.success { metrics.countBackendFailure(response) }
+            return response
         }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         promise.futureResult.whenSuccess { response in
             let (session, context) = bound.value
-            session.send(
-                ResponseMessage(action: message.action, data: response.responseData, id: message.id), context: context)
+            session.callsInFlight -= 1
+            session.send(ResponseMessage(action: message.action, data: response.responseData, id: message.id), context: context)
+            calls.finished()
         }
     }
+
+    static let tooManyInFlight = BackendResponse.failure(
+        "Too many requests", message: "Too many requests are waiting for an answer on this connection")
 
     // MARK: Heartbeat and token expiry
 
     private func startHeartbeat(context: ChannelHandlerContext) {
-        let interval = dependencies.pingInterval
+        let interval = dependencies.limits.pingInterval
         guard interval > .zero else { return }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         heartbeat = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
@@ -147,7 +204,8 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     private func sendHeartbeat(context: ChannelHandlerContext) {
         guard !closing else { return }
         if awaitingPong {
-            logger.info("closing unresponsive connection")
+            logger.info("closing unresponsive connection", metadata: ["user": "\(userID ?? 0)"])
+            dependencies.metrics.heartbeatCloses.increment()
             close(context: context, reason: .heartbeatTimeout)
             return
         }
@@ -161,7 +219,8 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         expiry = context.eventLoop.scheduleTask(in: .milliseconds(Int64(max(0, remaining) * 1000))) {
             let (session, context) = bound.value
-            session.logger.info("closing connection: token expired")
+            session.logger.info("closing connection: token expired", metadata: ["user": "\(session.userID ?? 0)"])
+            session.dependencies.metrics.tokenExpiredCloses.increment()
             session.close(context: context, reason: .tokenExpired)
         }
     }
@@ -170,6 +229,11 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
 
     private func send<Message: Encodable>(_ message: Message, context: ChannelHandlerContext) {
         guard let bytes = try? JSONCoding.encode(message) else { return }
+        switch message {
+        case is ResponseMessage: dependencies.metrics.responsesOut.increment()
+        case is ErrorMessage: dependencies.metrics.errorsOut.increment()
+        default: break
+        }
         let frame = WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(bytes: bytes))
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
@@ -180,12 +244,15 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         closing = true
         heartbeat?.cancel()
         expiry?.cancel()
-        var payload = context.channel.allocator.buffer(capacity: 2 + reason.reason.utf8.count)
-        payload.write(webSocketErrorCode: WebSocketErrorCode(codeNumber: Int(reason.code)))
-        payload.writeString(reason.reason)
-        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)
-        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(Self.closeFrame(reason, allocator: context.channel.allocator)), promise: nil)
         let channel = context.channel
         context.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+    }
+
+    static func closeFrame(_ reason: CloseReason, allocator: ByteBufferAllocator) -> WebSocketFrame {
+        var payload = allocator.buffer(capacity: 2 + reason.reason.utf8.count)
+        payload.write(webSocketErrorCode: WebSocketErrorCode(codeNumber: Int(reason.code)))
+        payload.writeString(reason.reason)
+        return WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)
     }
 }

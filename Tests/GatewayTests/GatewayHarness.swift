@@ -66,6 +66,17 @@ struct GatewayUnderTest: Sendable {
     let redisURL: String
     let backend: StubBackend
     let app: GatewayApplication
+    let group: ServiceGroup
+
+    /// Shuts the gateway down as SIGTERM would.
+    func shutdown() async { await group.triggerGracefulShutdown() }
+
+    /// Subscribers of `channel`, as Redis counts them.
+    func subscriberCount(_ channel: String) async throws -> Int {
+        let redis = try await RESPConnection.connect(to: RedisURL(redisURL))
+        defer { Task { await redis.close() } }
+        return try await redis.send(["PUBSUB", "NUMSUB", channel]).array?.last?.integer ?? 0
+    }
 
     func token(user: Int, ttl: Int = 3600) throws -> String {
         try HS256(secret: Self.secret).sign(TokenClaims.laravel(userID: user, issuer: "test", ttl: ttl))
@@ -138,10 +149,11 @@ struct GatewayUnderTest: Sendable {
                 configuration: configuration, httpClient: httpClient, logger: Logger(label: "gateway"),
                 onBound: { gatewayPort.announce($0) })
             do {
-                try await withServices(app.services) {
+                try await withServiceGroup(app.services) { group in
                     // Tests start once the gateway is fully up, Redis subscriber included.
                     try await waitUntil { app.subscriber.isConnected }
-                    let gateway = GatewayUnderTest(port: await gatewayPort.value, redisURL: redisURL, backend: backend, app: app)
+                    let gateway = GatewayUnderTest(
+                        port: await gatewayPort.value, redisURL: redisURL, backend: backend, app: app, group: group)
                     try await body(gateway)
                 }
             } catch {

@@ -111,36 +111,3 @@ func runRedisCLI(port: Int, _ arguments: [String]) throws -> String {
     return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
-/// Sends raw bytes and returns everything received until the server closes (or 2 s pass).
-func rawExchange(port: Int, _ bytes: String) async throws -> (String, Bool) {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard connected == 0 else {
-                continuation.resume(throwing: TestSupportError("connect failed"))
-                return
-            }
-            var timeout = timeval(tv_sec: 2, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            _ = bytes.withCString { send(fd, $0, strlen($0), 0) }
-            var received = [UInt8]()
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            var closed = false
-            while true {
-                let count = recv(fd, &buffer, buffer.count, 0)
-                if count == 0 { closed = true; break }
-                if count < 0 { break }
-                received += buffer[0..<count]
-            }
-            close(fd)
-            continuation.resume(returning: (String(decoding: received, as: UTF8.self), closed))
-        }
-    }
-}

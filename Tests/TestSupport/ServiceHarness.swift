@@ -7,11 +7,19 @@ public func withServices<T: Sendable>(
     _ services: [any Service], logger: Logger = Logger(label: "test"),
     _ body: @Sendable () async throws -> T
 ) async throws -> T {
+    try await withServiceGroup(services, logger: logger) { _ in try await body() }
+}
+
+/// The same, handing `body` the group so that it can shut it down early (as SIGTERM would).
+public func withServiceGroup<T: Sendable>(
+    _ services: [any Service], logger: Logger = Logger(label: "test"),
+    _ body: @Sendable (ServiceGroup) async throws -> T
+) async throws -> T {
     let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
         do {
-            let result = try await body()
+            let result = try await body(group)
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
             return result

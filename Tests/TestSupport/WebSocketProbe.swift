@@ -4,6 +4,7 @@ import Logging
 import Messages
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOSSL
 import WSClient
 
 /// A scripted WebSocket client for tests: it records everything it receives and how the
@@ -15,13 +16,14 @@ public final class WebSocketProbe: Sendable {
         var nextWaiter = 0
         var outbound: WebSocketOutboundWriter?
         var closed = false
+        var failure: String?
     }
 
     private let state = NIOLockedValueBox(State())
     private let task: Task<WebSocketCloseFrame?, any Error>
     private let ready: Announcement<Void>
 
-    public init(url: String, headers: [(String, String)] = []) {
+    public init(url: String, headers: [(String, String)] = [], tls: TLSConfiguration? = nil) {
         let state = self.state
         let ready = Announcement<Void>()
         self.ready = ready
@@ -34,13 +36,20 @@ public final class WebSocketProbe: Sendable {
                 Self.finish(state)
                 ready.announce(())
             }
-            return try await WebSocketClient.connect(url: url, configuration: configuration, logger: Logger(label: "probe")) { inbound, outbound, _ in
-                state.withLockedValue { $0.outbound = outbound }
-                ready.announce(())
-                for try await message in inbound.messages(maxSize: 1 << 24) {
-                    guard case .text(let text) = message else { continue }
-                    Self.receive(text, state)
+            do {
+                return try await WebSocketClient.connect(
+                    url: url, configuration: configuration, tlsConfiguration: tls, logger: Logger(label: "probe")
+                ) { inbound, outbound, _ in
+                    state.withLockedValue { $0.outbound = outbound }
+                    ready.announce(())
+                    for try await message in inbound.messages(maxSize: 1 << 24) {
+                        guard case .text(let text) = message else { continue }
+                        Self.receive(text, state)
+                    }
                 }
+            } catch {
+                state.withLockedValue { $0.failure = "\(error)" }
+                throw error
             }
         }
     }
@@ -65,7 +74,8 @@ public final class WebSocketProbe: Sendable {
             defer { state.waiters.removeAll() }
             return state.waiters.map(\.continuation)
         }
-        for waiter in waiters { waiter.resume(throwing: TestSupportError("connection closed")) }
+        let reason = state.withLockedValue { $0.failure.map { "connection failed: \($0)" } ?? "connection closed" }
+        for waiter in waiters { waiter.resume(throwing: TestSupportError(reason)) }
     }
 
     public var received: [String] { state.withLockedValue { $0.received } }
@@ -108,7 +118,7 @@ public final class WebSocketProbe: Sendable {
                 try await withCheckedThrowingContinuation { continuation in
                     let immediate: Result<String, any Error>? = self.state.withLockedValue { state in
                         if let found = state.received.first(where: predicate) { return .success(found) }
-                        if state.closed { return .failure(TestSupportError("connection closed")) }
+                        if state.closed { return .failure(TestSupportError(state.failure.map { "connection failed: \($0)" } ?? "connection closed")) }
                         if Task.isCancelled { return .failure(CancellationError()) }
                         state.waiters.append((id, predicate, continuation))
                         return nil
