@@ -80,7 +80,7 @@ struct GatewayLimitTests {
             _ = try await healthy.message { $0 == #"{"still":"here"}"# }
             let (_, metrics) = try await httpGetText("http://127.0.0.1:\(gateway.port)/metrics")
             #expect(metrics.contains(#"gateway_closes_total{reason="slow_consumer"} 1"#))
-            try await stalled.close()
+            try? await stalled.close()
             try await healthy.close()
         }
     }
@@ -187,5 +187,46 @@ struct GatewayTLSTests {
             #expect(refused.hasPrefix("HTTP/1.1 403 Forbidden"))
             #expect(refused.hasSuffix(#"{"message":"Origin not allowed"}"#))
         }
+    }
+}
+
+@Suite("gateway heartbeat and Redis auth")
+struct GatewayHeartbeatTests {
+    @Test func aSocketThatDoesNotAnswerPingsIsClosed() async throws {
+        try await GatewayUnderTest.run(redis: .mock, configure: { $0.pingInterval = 0.2 }) { gateway in
+            // Completes the handshake, then reads nothing and so never answers a ping.
+            let silent = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelOption(ChannelOptions.autoRead, value: false)
+                .connect(host: "127.0.0.1", port: gateway.port).get()
+            let upgrade = "GET /?token=\(try gateway.token(user: 123)) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            try await silent.writeAndFlush(ByteBuffer(string: upgrade))
+            // A client that answers (WSClient does) stays.
+            let lively = try await gateway.connect(user: 124)
+            try await waitUntil { gateway.app.registry.connectionCount == 2 }
+            try await waitUntil(timeout: .seconds(5)) { gateway.app.registry.connectionCount == 1 }
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(gateway.app.registry.connectionCount == 1)
+            try await lively.send(ClientMessage(action: .listChargers))
+            _ = try await lively.message(ofType: .response)
+            try? await silent.close()
+            try await lively.close()
+        }
+    }
+
+    @Test func redisPasswordAndDatabaseComeFromTheURL() async throws {
+        let redis = try await RedisServerProcess(arguments: ["--requirepass", "s3cret"])
+        do {
+            try await GatewayUnderTest.run(redisURL: "redis://:s3cret@127.0.0.1:\(redis.port)/3", configure: { _ in }) { gateway in
+                let probe = try await gateway.connect(user: 123)
+                try await gateway.publish(#"{"authed":true}"#, to: "user:123:notifications")
+                _ = try await probe.message { $0 == #"{"authed":true}"# }
+                try await probe.close()
+            }
+        } catch {
+            await redis.stop()
+            throw error
+        }
+        await redis.stop()
     }
 }

@@ -32,7 +32,8 @@ public final class RedisServerProcess: Sendable {
         self.process = process
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
-            if let connection = try? await RESPConnection.connect(to: RedisURL(port: self.port)) {
+            let password = arguments.firstIndex(of: "--requirepass").map { arguments[$0 + 1] }
+            if let connection = try? await RESPConnection.connect(to: RedisURL(port: self.port, password: password)) {
                 await connection.close()
                 return
             }
