@@ -11,8 +11,7 @@ struct ChargerSimCommand: AsyncParsableCommand {
         commandName: "charger-sim",
         abstract: "A charging management system and charger fleet that emits meter values.")
 
-    @Option(help: "Address to bind (env HOST, default 0.0.0.0).") var host: String?
-    @Option(help: "Port to bind, 0 for any free one (env PORT, default 9000).") var port: Int?
+    @OptionGroup var listen: ListenOptions
     @Option(name: .customLong("backend-url"), help: "Backend to report to (env BACKEND_URL, default http://127.0.0.1:8000).") var backendURL: String?
     @Option(name: .customLong("cms-secret"), help: "Secret shared with the backend (env CMS_SECRET, required).") var cmsSecret: String?
     @Option(help: "Fleet file, JSON (env FLEET, default the built-in CP001 to CP010).") var fleet: String?
@@ -24,8 +23,7 @@ struct ChargerSimCommand: AsyncParsableCommand {
         LoggingSetup.bootstrap()
         let env = EnvironmentFallback()
         var configuration = SimulatorConfiguration(cmsSecret: try env.required(cmsSecret, "CMS_SECRET", option: "--cms-secret"))
-        configuration.host = env.string(host, "HOST", default: configuration.host)
-        configuration.port = try env.int(port, "PORT", default: configuration.port)
+        (configuration.host, configuration.port) = try listen.resolve(defaultPort: configuration.port, env: env)
         configuration.backendURL = env.string(backendURL, "BACKEND_URL", default: configuration.backendURL)
         configuration.fleetPath = env.optionalString(fleet, "FLEET")
         configuration.meterInterval = try env.double(meterInterval, "METER_INTERVAL", default: configuration.meterInterval)

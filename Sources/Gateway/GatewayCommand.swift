@@ -15,8 +15,7 @@ struct GatewayCommand: AsyncParsableCommand {
         commandName: "gateway",
         abstract: "WebSocket gateway between the mobile app, the Laravel backend and Redis pub/sub.")
 
-    @Option(help: "Address to bind (env HOST, default 0.0.0.0).") var host: String?
-    @Option(help: "Port to bind, 0 for any free one (env PORT, default 8080).") var port: Int?
+    @OptionGroup var listen: ListenOptions
     @Option(name: .customLong("jwt-secret"), help: "HS256 secret of the tokens (env JWT_SECRET, required).") var jwtSecret: String?
     @Option(name: .customLong("redis-url"), help: "Redis to subscribe to (env REDIS_URL, default redis://127.0.0.1:6379).") var redisURL: String?
     @Option(name: .customLong("backend-url"), help: "Laravel backend (env BACKEND_URL, default http://127.0.0.1:8000).") var backendURL: String?
@@ -33,8 +32,7 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func resolvedConfiguration(env: EnvironmentFallback = EnvironmentFallback()) throws -> GatewayConfiguration {
         var configuration = GatewayConfiguration(jwtSecret: try env.required(jwtSecret, "JWT_SECRET", option: "--jwt-secret"))
-        configuration.host = env.string(host, "HOST", default: configuration.host)
-        configuration.port = try env.int(port, "PORT", default: configuration.port)
+        (configuration.host, configuration.port) = try listen.resolve(defaultPort: configuration.port, env: env)
         configuration.redisURL = env.string(redisURL, "REDIS_URL", default: configuration.redisURL)
         configuration.backendURL = env.string(backendURL, "BACKEND_URL", default: configuration.backendURL)
         configuration.pingInterval = try env.double(pingInterval, "PING_INTERVAL", default: configuration.pingInterval)

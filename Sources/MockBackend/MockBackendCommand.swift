@@ -12,8 +12,7 @@ struct MockBackendCommand: AsyncParsableCommand {
         commandName: "mock-backend",
         abstract: "A Laravel-compatible backend for the EV charging stack, on SQLite.")
 
-    @Option(help: "Address to bind (env HOST, default 0.0.0.0).") var host: String?
-    @Option(help: "Port to bind, 0 for any free one (env PORT, default 8000).") var port: Int?
+    @OptionGroup var listen: ListenOptions
     @Option(name: .customLong("jwt-secret"), help: "HS256 secret of the tokens (env JWT_SECRET, required).") var jwtSecret: String?
     @Option(name: .customLong("redis-url"), help: "Redis to publish to (env REDIS_URL, default redis://127.0.0.1:6379).") var redisURL: String?
     @Option(help: "SQLite file (env DATABASE, default mock-backend.sqlite).") var database: String?
@@ -27,8 +26,7 @@ struct MockBackendCommand: AsyncParsableCommand {
         var configuration = BackendConfiguration(
             jwtSecret: try env.required(jwtSecret, "JWT_SECRET", option: "--jwt-secret"),
             cmsSecret: try env.required(cmsSecret, "CMS_SECRET", option: "--cms-secret"))
-        configuration.host = env.string(host, "HOST", default: configuration.host)
-        configuration.port = try env.int(port, "PORT", default: configuration.port)
+        (configuration.host, configuration.port) = try listen.resolve(defaultPort: configuration.port, env: env)
         configuration.redisURL = env.string(redisURL, "REDIS_URL", default: configuration.redisURL)
         configuration.databasePath = env.string(database, "DATABASE", default: configuration.databasePath)
         configuration.cmsURL = env.string(cmsURL, "CMS_URL", default: configuration.cmsURL)

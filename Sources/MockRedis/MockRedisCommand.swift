@@ -9,15 +9,12 @@ struct MockRedisCommand: AsyncParsableCommand {
         commandName: "mock-redis",
         abstract: "A Redis stand-in: RESP pub/sub server for the EV charging stack.")
 
-    @Option(help: "Address to bind (env HOST, default 0.0.0.0).") var host: String?
-    @Option(help: "Port to bind, 0 for any free one (env PORT, default 6379).") var port: Int?
+    @OptionGroup var listen: ListenOptions
 
     func run() async throws {
         LoggingSetup.bootstrap()
-        let env = EnvironmentFallback()
-        let configuration = MockRedisConfiguration(
-            host: env.string(host, "HOST", default: "0.0.0.0"),
-            port: try env.int(port, "PORT", default: 6379))
+        let (host, port) = try listen.resolve(defaultPort: MockRedisConfiguration().port)
+        let configuration = MockRedisConfiguration(host: host, port: port)
         let logger = Logger(label: "mock-redis")
         let server = MockRedisServer(configuration: configuration, logger: logger)
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
