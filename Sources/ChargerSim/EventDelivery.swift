@@ -4,6 +4,7 @@ import Logging
 import Messages
 import NIOCore
 import ServiceLifecycle
+import ServiceRuntime
 
 /// Sends CMS events to the backend, one at a time and in order, retrying while the backend is
 /// down. The queue is bounded; when it is full, new events are dropped with an error in the log.
@@ -47,11 +48,7 @@ final class EventDelivery: Service, Sendable {
         var attempt = 0
         while true {
             do {
-                var request = HTTPClientRequest(url: endpoint)
-                request.method = .POST
-                request.headers.add(name: "Authorization", value: "Bearer \(secret)")
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(bytes: try JSONCoding.encode(event)))
+                let request = HTTPClientRequest.jsonPost(url: endpoint, bearer: secret, body: ByteBuffer(bytes: try JSONCoding.encode(event)))
                 let response = try await httpClient.execute(request, timeout: .seconds(5))
                 let body = try await response.body.collect(upTo: 1 << 16)
                 if (200..<300).contains(response.status.code) {

@@ -4,6 +4,7 @@ import Logging
 import Messages
 import NIOCore
 import NIOHTTP1
+import ServiceRuntime
 
 /// Spec section 2: forwards an action to the backend and turns whatever happens into a
 /// `BackendResponse`. It never throws: a backend that is down, slow or confused still gives the
@@ -22,14 +23,10 @@ struct BackendForwarder: Sendable {
     static let backendError = "Backend error"
 
     func forward(action: ActionName, data: JSONValue, userID: Int, token: String) async -> BackendResponse {
-        var request = HTTPClientRequest(url: endpoint)
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Accept", value: "application/json")
+        let request: HTTPClientRequest
         do {
             let body = try JSONCoding.encode(BackendRequest(action: action, data: data, userId: userID))
-            request.body = .bytes(ByteBuffer(bytes: body))
+            request = .jsonPost(url: endpoint, bearer: token, body: ByteBuffer(bytes: body))
         } catch {
             return .failure("Invalid request", message: "The request could not be encoded")
         }

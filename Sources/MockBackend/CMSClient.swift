@@ -4,6 +4,7 @@ import Logging
 import Messages
 import NIOConcurrencyHelpers
 import NIOCore
+import ServiceRuntime
 
 /// The backend's side of the CMS hop: asks charger-sim to start and stop transactions.
 ///
@@ -44,11 +45,7 @@ final class CMSClient: Sendable {
     private func post<Body: Encodable>(_ path: String, body: Body) async throws -> RemoteCommandResult {
         var base = url
         while base.hasSuffix("/") { base.removeLast() }
-        var request = HTTPClientRequest(url: base + path)
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(secret)")
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: try JSONCoding.encode(body)))
+        let request = HTTPClientRequest.jsonPost(url: base + path, bearer: secret, body: ByteBuffer(bytes: try JSONCoding.encode(body)))
         let response = try await httpClient.execute(request, timeout: .seconds(5))
         let bytes = try await response.body.collect(upTo: 1 << 20)
         guard let result = try? JSONCoding.decode(RemoteCommandResult.self, from: Data(bytes.readableBytesView)) else {
