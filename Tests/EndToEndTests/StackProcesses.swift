@@ -65,16 +65,7 @@ final class ServerProcess: Sendable {
 
     var output: String { log.withLockedValue { $0 } }
 
-    func stop() async {
-        let pid = process.processIdentifier
-        guard kill(pid, SIGKILL) == 0 else { return }
-        for _ in 0..<500 {
-            var status: Int32 = 0
-            let reaped = waitpid(pid, &status, WNOHANG)
-            if reaped == pid || (reaped == -1 && errno == ECHILD) { return }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-    }
+    func stop() async { await killAndReap(process.processIdentifier) }
 
     deinit { kill(process.processIdentifier, SIGKILL) }
 }

@@ -45,19 +45,8 @@ public final class RedisServerProcess: Sendable {
 
     public var url: String { "redis://127.0.0.1:\(port)" }
 
-    /// Kills the server (it keeps nothing on disk) and waits until it is gone. SIGKILL because a
-    /// child may inherit a signal mask that blocks SIGTERM.
-    public func stop() async {
-        let pid = process.processIdentifier
-        guard kill(pid, SIGKILL) == 0 else { return }
-        for _ in 0..<500 {
-            // Foundation may reap the child first (ECHILD); either way it is gone.
-            var status: Int32 = 0
-            let reaped = waitpid(pid, &status, WNOHANG)
-            if reaped == pid || (reaped == -1 && errno == ECHILD) { return }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-    }
+    /// Kills the server (it keeps nothing on disk) and waits until it is gone.
+    public func stop() async { await killAndReap(process.processIdentifier) }
 
     deinit { kill(process.processIdentifier, SIGKILL) }
 }
@@ -73,4 +62,17 @@ public func freePort() async throws -> Int {
 public struct TestSupportError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// SIGKILL, then wait until the child is gone. SIGKILL because a child may inherit a signal
+/// mask that blocks SIGTERM.
+public func killAndReap(_ pid: Int32) async {
+    guard kill(pid, SIGKILL) == 0 else { return }
+    for _ in 0..<500 {
+        // Foundation may reap the child first (ECHILD); either way it is gone.
+        var status: Int32 = 0
+        let reaped = waitpid(pid, &status, WNOHANG)
+        if reaped == pid || (reaped == -1 && errno == ECHILD) { return }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
 }
