@@ -9,6 +9,11 @@ public struct BackendRequest: Codable, Sendable, Equatable {
         self.data = data
         self.userId = userId
     }
+
+    /// The same body as the `Codable` form, for `JSONWriter` (hot paths).
+    public var json: JSONValue {
+        .object(["action": .string(action.rawValue), "data": data, "userId": .int(userId)])
+    }
 }
 
 /// Spec section 2: the backend's answer, success (`data`) or error (`error` and `message`).

@@ -38,6 +38,15 @@ public struct ResponseMessage: Codable, Sendable, Equatable {
     /// `data.success`, false when missing.
     public var success: Bool { data["success"]?.boolValue ?? false }
 
+    /// The same message as the `Codable` form, for `JSONWriter` (hot paths).
+    public var json: JSONValue {
+        var fields: [String: JSONValue] = [
+            "type": .string(type.rawValue), "action": .string(action.rawValue), "data": data, "timestamp": .string(timestamp),
+        ]
+        if let id { fields["id"] = id }
+        return .object(fields)
+    }
+
     enum CodingKeys: String, CodingKey { case type, action, data, timestamp, id }
 
     public init(from decoder: any Decoder) throws {

@@ -1,0 +1,53 @@
+import Foundation
+import Messages
+import Testing
+
+@Suite("JSON reader and writer")
+struct JSONReaderWriterTests {
+    @Test func readsEveryKindOfValue() throws {
+        let value = try JSONReader.parse(#" {"a":[1,-2,3.5,-0.25e2,1E3],"b":{"c":null,"d":true,"e":false},"s":"x\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00","big":12345678901234567890} "#)
+        #expect(value["a"] == [1, -2, 3.5, -25, 1000])
+        #expect(value["b"] == ["c": nil, "d": true, "e": false])
+        #expect(value["s"] == .string("x\"\\/\u{08}\u{0C}\n\r\té😀"))
+        #expect(value["big"]?.doubleValue == 12345678901234567890)
+        #expect(try JSONReader.parse("42") == .int(42))
+        #expect(try JSONReader.parse(#""plain é""#) == "plain é")
+    }
+
+    @Test func agreesWithFoundationOnTheSpecExamples() throws {
+        let text = #"{"type":"session_update","event":"meter_value","session_id":456,"data":{"energy_delivered":2.5,"power":7.2,"voltage":230,"tags":["a","b"]},"timestamp":"2025-01-29T12:00:00Z"}"#
+        #expect(try JSONReader.parse(text) == JSONCoding.decode(JSONValue.self, from: text))
+    }
+
+    @Test func refusesWhatIsNotJSON() {
+        let bad = [
+            "", " ", "{", "}", "[1,]", "{\"a\":1,}", "{a:1}", "{\"a\" 1}", "01", "1.", ".5", "-", "1e", "+1", "tru", "nul",
+            "\"abc", "\"\\x\"", "\"\\u12G4\"", "\"\\ud800\"", "\"\\udc00\"", "\"tab\there\"", "[1] 2", "NaN", "1e999",
+            "'single'",
+        ]
+        for text in bad {
+            #expect(throws: JSONReader.SyntaxError.self, "\(text)") { try JSONReader.parse(text) }
+        }
+        #expect(throws: JSONReader.SyntaxError.self) { try JSONReader.parse([0x22, 0xFF, 0x22]) }
+        let deep = String(repeating: "[", count: JSONReader.maximumDepth + 1) + String(repeating: "]", count: JSONReader.maximumDepth + 1)
+        #expect(throws: JSONReader.SyntaxError.self) { try JSONReader.parse(deep) }
+    }
+
+    @Test func writesTheSameBytesAsJSONCoding() throws {
+        let value: JSONValue = [
+            "z": 1, "a": [true, false, nil], "url": "http://x/y", "quote": "say \"hi\"\n\u{01}", "n": 230.0, "f": 0.361,
+            "neg": -7, "nested": ["b": 2, "a": "é"],
+        ]
+        #expect(JSONWriter.string(value) == (try JSONCoding.encodeString(value)))
+        #expect(try JSONReader.parse(JSONWriter.bytes(value)) == value)
+    }
+
+    @Test func responseAndBackendRequestShortcutsMatchTheirCodableForms() throws {
+        let response = ResponseMessage(action: .startCharging, data: ["success": true, "session_id": 1], id: "r1", timestamp: "2025-01-29T12:00:00Z")
+        #expect(JSONWriter.string(response.json) == (try JSONCoding.encodeString(response)))
+        let withoutID = ResponseMessage(action: .listChargers, data: ["success": true], timestamp: "2025-01-29T12:00:00Z")
+        #expect(JSONWriter.string(withoutID.json) == (try JSONCoding.encodeString(withoutID)))
+        let request = BackendRequest(action: .stopCharging, data: ["charger_id": "CP001", "future_field": [1]], userId: 123)
+        #expect(JSONWriter.string(request.json) == (try JSONCoding.encodeString(request)))
+    }
+}
