@@ -22,33 +22,45 @@ struct BackendForwarder: Sendable {
     static let badResponse = "Invalid backend response"
     static let backendError = "Backend error"
 
-    func forward(action: ActionName, data: JSONValue, userID: Int, token: String) async -> BackendResponse {
-        let request: HTTPClientRequest
+    /// Runs on `eventLoop` from end to end (the backend connection too), so that an action costs
+    /// no thread hops: the answer is completed on the socket's own loop.
+    func forward(action: ActionName, data: JSONValue, userID: Int, token: String, on eventLoop: any EventLoop) -> EventLoopFuture<BackendResponse> {
+        let request: HTTPClient.Request
         do {
-            let body = try JSONCoding.encode(BackendRequest(action: action, data: data, userId: userID))
-            request = .jsonPost(url: endpoint, bearer: token, body: ByteBuffer(bytes: body))
+            let body = JSONWriter.bytes(BackendRequest(action: action, data: data, userId: userID).json)
+            request = try .jsonPost(url: endpoint, bearer: token, body: ByteBuffer(bytes: body))
         } catch {
-            return .failure("Invalid request", message: "The request could not be encoded")
+            return eventLoop.makeSucceededFuture(.failure("Invalid request", message: "The request could not be encoded"))
         }
-
-        let started = ContinuousClock.now
-        do {
-            let response = try await httpClient.execute(request, timeout: timeout)
-            let body = try await response.body.collect(upTo: Self.maxResponseBytes)
+        let started = NIODeadline.now()
+        return httpClient.execute(
+            request: request,
+            delegate: ResponseAccumulator(request: request, maxBodySize: Self.maxResponseBytes),
+            eventLoop: .delegateAndChannel(on: eventLoop),
+            deadline: started + timeout
+        ).futureResult.map { [logger] response in
             logger.debug("backend answered", metadata: [
                 "action": "\(action)", "status": "\(response.status.code)",
-                "elapsed": "\(ContinuousClock.now - started)",
+                "elapsed": "\(NIODeadline.now() - started)",
             ])
-            return Self.interpret(status: response.status, body: body)
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            return Self.interpret(status: response.status, body: response.body ?? ByteBuffer())
+        }.recover { [logger, timeout] error in
+            Self.failure(for: error, action: action, timeout: timeout, logger: logger)
+        }
+    }
+
+    /// What the app is told when the call itself failed.
+    static func failure(for error: any Error, action: ActionName, timeout: TimeAmount, logger: Logger) -> BackendResponse {
+        switch error {
+        case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout:
             logger.warning("backend timed out", metadata: ["action": "\(action)"])
             return .failure(
                 Self.timeout,
                 message: "The backend did not answer within \(timeout.nanoseconds / 1_000_000_000) seconds")
-        } catch let error as NIOTooManyBytesError {
-            logger.warning("backend answer too large", metadata: ["action": "\(action)", "error": "\(error)"])
+        case is ResponseAccumulator.ResponseTooBigError:
+            logger.warning("backend answer too large", metadata: ["action": "\(action)"])
             return .failure(Self.badResponse, message: "The backend's answer was too large")
-        } catch {
+        default:
             logger.warning("backend unavailable", metadata: ["action": "\(action)", "error": "\(error)"])
             return .failure(Self.unavailable, message: "The backend could not be reached")
         }
@@ -56,7 +68,7 @@ struct BackendForwarder: Sendable {
 
     /// The spec's body (success or error) whatever the status; anything else is a clear error.
     static func interpret(status: HTTPResponseStatus, body: ByteBuffer) -> BackendResponse {
-        let parsed = try? JSONCoding.decode(JSONValue.self, from: Data(body.readableBytesView))
+        let parsed = try? JSONReader.parse(body.readableBytesView)
         if let parsed, case .bool(let success)? = parsed["success"] {
             if success {
                 let data = parsed["data"].flatMap { $0.objectValue != nil ? $0 : nil } ?? .object([:])

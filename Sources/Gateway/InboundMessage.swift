@@ -1,4 +1,3 @@
-import Foundation
 import Messages
 import NIOCore
 
@@ -6,7 +5,7 @@ import NIOCore
 /// means `{}`) and an optional `id` (string or number). Anything else is not a message.
 enum InboundMessage {
     static func parse(_ payload: ByteBuffer) -> ClientMessage? {
-        guard let value = try? JSONCoding.decode(JSONValue.self, from: Data(payload.readableBytesView)),
+        guard let value = try? JSONReader.parse(payload.readableBytesView),
               case .object(let fields) = value,
               case .string(let action)? = fields["action"], !action.isEmpty
         else { return nil }

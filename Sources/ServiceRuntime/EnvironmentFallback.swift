@@ -19,8 +19,12 @@ public struct EnvironmentFallback: Sendable {
     }
 
     public func int(_ flag: Int?, _ variable: String, default fallback: Int) throws -> Int {
+        try optionalInt(flag, variable) ?? fallback
+    }
+
+    public func optionalInt(_ flag: Int?, _ variable: String) throws -> Int? {
         if let flag { return flag }
-        guard let text = environment[variable], !text.isEmpty else { return fallback }
+        guard let text = environment[variable], !text.isEmpty else { return nil }
         guard let value = Int(text) else { throw ValidationError("\(variable) must be an integer, got '\(text)'") }
         return value
     }
