@@ -140,8 +140,9 @@ enum BenchConnection {
                         try channel.pipeline.syncOperations.addHandler(BenchSocketHandler(events: events))
                     }
                 }
+                // The gateway's first frame may arrive in the same read as the 101: keep it.
                 return channel.pipeline.addHTTPClientHandlers(
-                    withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+                    leftOverBytesStrategy: .forwardBytes, withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
             }
         if let source {
             bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0))
