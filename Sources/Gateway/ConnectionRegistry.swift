@@ -10,7 +10,8 @@ import RESP
 /// user's channel goes, unchanged, to that user's sockets and no one else's.
 final class ConnectionRegistry: Sendable {
     private struct State {
-        var users: [Int: [ObjectIdentifier: any Channel]] = [:]
+        /// A user has one socket or a few: an array is smaller than a dictionary.
+        var users: [Int: [any Channel]] = [:]
         var count = 0
     }
 
@@ -39,7 +40,7 @@ final class ConnectionRegistry: Sendable {
             guard state.count < maxConnections else { return false }
             state.count += 1
             let isFirst = state.users[userID] == nil
-            state.users[userID, default: [:]][ObjectIdentifier(channel)] = channel
+            state.users[userID, default: []].append(channel)
             // Under the lock, so a user's subscribe and unsubscribe cannot cross.
             if isFirst { subscriber?.subscribe(UserChannel.names(forUser: userID)) }
             return true
@@ -49,7 +50,8 @@ final class ConnectionRegistry: Sendable {
     func unregister(_ channel: any Channel, userID: Int) {
         let subscriber = subscriptions.withLockedValue { $0 }
         state.withLockedValue { state in
-            guard state.users[userID]?.removeValue(forKey: ObjectIdentifier(channel)) != nil else { return }
+            guard let index = state.users[userID]?.firstIndex(where: { $0 === channel }) else { return }
+            state.users[userID]?.remove(at: index)
             state.count -= 1
             if state.users[userID]?.isEmpty == true {
                 state.users[userID] = nil
@@ -62,7 +64,7 @@ final class ConnectionRegistry: Sendable {
     @discardableResult
     func deliver(channel name: ByteBuffer, payload: ByteBuffer) -> Int {
         guard let (userID, _) = UserChannel.parse(String(buffer: name)) else { return 0 }
-        let sockets = state.withLockedValue { state in state.users[userID].map { Array($0.values) } ?? [] }
+        let sockets = state.withLockedValue { state in state.users[userID] ?? [] }
         let frame = WebSocketFrame(fin: true, opcode: .text, data: payload)
         var delivered = 0
         for socket in sockets {
@@ -80,7 +82,7 @@ final class ConnectionRegistry: Sendable {
 
     /// Every socket, for shutdown.
     var allChannels: [any Channel] {
-        state.withLockedValue { state in state.users.values.flatMap { $0.values } }
+        state.withLockedValue { state in state.users.values.flatMap { $0 } }
     }
 }
 

@@ -28,6 +28,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(name: .customLong("rate-burst"), help: "Burst of the rate limit (env RATE_BURST, default 100).") var rateBurst: Double?
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain; with --tls-key, serves wss:// (env TLS_CERT).") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key (env TLS_KEY).") var tlsKey: String?
+    @Option(name: .customLong("event-loops"), help: "Event loop threads (env EVENT_LOOPS, default one per core).") var eventLoops: Int?
     @Option(name: .customLong("max-outbound-bytes"), help: "Bytes queued for one app before it is closed as a slow consumer (env MAX_OUTBOUND_BYTES, default 1048576).") var maxOutboundBytes: Int?
 
     func resolvedConfiguration(env: EnvironmentFallback = EnvironmentFallback()) throws -> GatewayConfiguration {
@@ -42,15 +43,17 @@ struct GatewayCommand: AsyncParsableCommand {
         configuration.rateLimit = try env.double(rateLimit, "RATE_LIMIT", default: configuration.rateLimit)
         configuration.rateBurst = try env.double(rateBurst, "RATE_BURST", default: configuration.rateBurst)
         configuration.maxOutboundBytes = try env.int(maxOutboundBytes, "MAX_OUTBOUND_BYTES", default: configuration.maxOutboundBytes)
+        configuration.eventLoops = try env.optionalInt(eventLoops, "EVENT_LOOPS")
         configuration.tlsCertificatePath = env.optionalString(tlsCert, "TLS_CERT")
         configuration.tlsKeyPath = env.optionalString(tlsKey, "TLS_KEY")
         if let origins = env.optionalString(allowedOrigins, "ALLOWED_ORIGINS") {
             configuration.allowedOrigins = Set(origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         }
         guard configuration.maxMessageSize > 0, configuration.maxConnections > 0, configuration.backendTimeout > 0,
-              configuration.maxOutboundBytes > 1024, configuration.rateLimit >= 0, configuration.rateBurst >= 1 else {
+              configuration.maxOutboundBytes > 1024, configuration.rateLimit >= 0, configuration.rateBurst >= 1,
+            (configuration.eventLoops ?? 1) > 0 else {
             throw ValidationError(
-                "MAX_MESSAGE_SIZE, MAX_CONNECTIONS and BACKEND_TIMEOUT must be positive, MAX_OUTBOUND_BYTES over 1024, RATE_LIMIT 0 or more, RATE_BURST 1 or more")
+                "MAX_MESSAGE_SIZE, MAX_CONNECTIONS, BACKEND_TIMEOUT and EVENT_LOOPS must be positive, MAX_OUTBOUND_BYTES over 1024, RATE_LIMIT 0 or more, RATE_BURST 1 or more")
         }
         return configuration
     }
@@ -58,6 +61,10 @@ struct GatewayCommand: AsyncParsableCommand {
     func run() async throws {
         LoggingSetup.bootstrap()
         let configuration = try resolvedConfiguration()
+        if let eventLoops = configuration.eventLoops {
+            // Before anything touches the shared group: sockets, Redis and the HTTP client use it.
+            NIOSingletons.groupLoopCountSuggestion = eventLoops
+        }
         let logger = Logger(label: "gateway")
         let httpClient = HTTPClient.makeFailFast()
         let app = try GatewayApplication(configuration: configuration, httpClient: httpClient, logger: logger)
@@ -81,6 +88,13 @@ struct GatewayApplication: Sendable {
 
     var services: [any Service] { [subscriber, server] }
 
+    /// Heartbeats and token expiry are checked this often: a second, or finer for short
+    /// heartbeat intervals (tests).
+    static func clockResolution(pingInterval: TimeAmount) -> TimeAmount {
+        guard pingInterval > .zero else { return .seconds(1) }
+        return min(.seconds(1), .nanoseconds(pingInterval.nanoseconds / 4))
+    }
+
     init(configuration: GatewayConfiguration, httpClient: HTTPClient, logger: Logger,
          onBound: @escaping @Sendable (Int) -> Void = { _ in }) throws {
         let metrics = GatewayMetrics()
@@ -95,9 +109,10 @@ struct GatewayApplication: Sendable {
         let limits = WebSocketSession.Limits(
             pingInterval: .milliseconds(Int64(configuration.pingInterval * 1000)),
             rateLimit: configuration.rateLimit, rateBurst: configuration.rateBurst,
-            maxCallsInFlight: configuration.maxCallsInFlight)
+            maxCallsInFlight: configuration.maxCallsInFlight, maxMessageSize: configuration.maxMessageSize)
         let dependencies = WebSocketSession.Dependencies(
-            registry: registry, forwarder: forwarder, metrics: metrics, calls: BackendCallTracker(), limits: limits, logger: logger)
+            registry: registry, forwarder: forwarder, metrics: metrics, calls: BackendCallTracker(),
+            clock: SessionClock(resolution: Self.clockResolution(pingInterval: limits.pingInterval)), limits: limits, logger: logger)
         self.registry = registry
         self.subscriber = subscriber
         self.server = try GatewayServer(

@@ -25,6 +25,8 @@ struct GatewayConfiguration: Sendable {
     /// PEM files; both set turns on TLS (`wss://`).
     var tlsCertificatePath: String?
     var tlsKeyPath: String?
+    /// Event loop threads (sockets, Redis and backend connections); nil: one per core.
+    var eventLoops: Int?
     /// Seconds that shutdown waits for backend calls in flight.
     var shutdownGracePeriod: Double = 10
 

@@ -37,6 +37,13 @@ final class GatewayServer: Service {
             .serverChannelOption(ChannelOptions.backlog, value: 4096)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
+            // A channel keeps up to `maxMessagesPerRead` receive buffers for its next reads. Idle
+            // sockets dominate, so keep one, and start it small (an upgrade request fits); it
+            // grows for big frames.
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 1)
+            .childChannelOption(
+                ChannelOptions.recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536))
             .childChannelOption(
                 ChannelOptions.writeBufferWaterMark,
                 value: .init(low: configuration.maxOutboundBytes / 2, high: configuration.maxOutboundBytes))
@@ -56,6 +63,7 @@ final class GatewayServer: Service {
             serverChannel.close(promise: nil)
         }
         await Self.closeAll(registry.allChannels)
+        dependencies.clock.stop()
         // Calls the backend already took on finish, up to the grace period.
         let calls = dependencies.calls
         if calls.inFlight > 0 {
@@ -72,20 +80,16 @@ final class GatewayServer: Service {
         let boundEndpoints = NIOLoopBound(endpoints, eventLoop: channel.eventLoop)
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: configuration.maxMessageSize,
-            automaticErrorHandling: true,
+            // WebSocketSession answers protocol errors itself: one handler fewer per socket.
+            automaticErrorHandling: false,
             shouldUpgrade: { [allowedOrigins = configuration.allowedOrigins] channel, head in
                 channel.eventLoop.makeSucceededFuture(
                     Self.originAllowed(head, allowedOrigins) ? HTTPHeaders() : nil)
             },
-            upgradePipelineHandler: { [authenticator, dependencies, maxMessageSize = configuration.maxMessageSize] channel, head in
+            upgradePipelineHandler: { [authenticator, dependencies] channel, head in
                 channel.eventLoop.makeCompletedFuture {
                     let outcome = authenticator.authenticate(head)
-                    try channel.pipeline.syncOperations.addHandlers([
-                        NIOWebSocketFrameAggregator(
-                            minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1024,
-                            maxAccumulatedFrameSize: maxMessageSize),
-                        WebSocketSession(outcome: outcome, dependencies: dependencies),
-                    ])
+                    try channel.pipeline.syncOperations.addHandler(WebSocketSession(outcome: outcome, dependencies: dependencies))
                 }
             })
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(

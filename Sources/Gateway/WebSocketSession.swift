@@ -11,17 +11,30 @@ struct SlowConsumerEvent: Sendable {}
 ///
 /// Runs on the channel's event loop with no task of its own; backend calls are the only async
 /// work, and their answers come back to the loop.
-final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
+final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, ClockedSession {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
-    struct Dependencies: Sendable {
+    /// Shared by every session (a class, so each socket holds one reference, not a copy).
+    final class Dependencies: Sendable {
         let registry: ConnectionRegistry
         let forwarder: BackendForwarder
         let metrics: GatewayMetrics
         let calls: BackendCallTracker
+        let clock: SessionClock
         let limits: Limits
         let logger: Logger
+
+        init(registry: ConnectionRegistry, forwarder: BackendForwarder, metrics: GatewayMetrics, calls: BackendCallTracker,
+             clock: SessionClock, limits: Limits, logger: Logger) {
+            self.registry = registry
+            self.forwarder = forwarder
+            self.metrics = metrics
+            self.calls = calls
+            self.clock = clock
+            self.limits = limits
+            self.logger = logger
+        }
     }
 
     struct Limits: Sendable {
@@ -30,6 +43,8 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         var rateLimit: Double = 50
         var rateBurst: Double = 100
         var maxCallsInFlight = 16
+        /// Bytes of one message, fragments joined.
+        var maxMessageSize = 65_536
     }
 
     private let outcome: ConnectionAuthenticator.Outcome
@@ -41,8 +56,9 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     private var awaitingPong = false
     private var callsInFlight = 0
     private var rateLimiter: TokenBucket?
-    private var heartbeat: RepeatedTask?
-    private var expiry: Scheduled<Void>?
+    private var fragments = FragmentedMessage()
+    private var nextPing = NIODeadline.distantFuture
+    private var expiresAt = NIODeadline.distantFuture
 
     init(outcome: ConnectionAuthenticator.Outcome, dependencies: Dependencies) {
         self.outcome = outcome
@@ -74,14 +90,12 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
             dependencies.metrics.connections.increment()
             logger.debug("connected", metadata: ["user": "\(userID)"])
             send(ConnectedMessage(userId: userID), context: context)
-            startHeartbeat(context: context)
-            scheduleExpiry(context: context, expiresAt: expiresAt)
+            startClock(context: context, tokenExpiresAt: expiresAt)
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        heartbeat?.cancel()
-        expiry?.cancel()
+        dependencies.clock.remove(self, on: context.eventLoop)
         if registered, let userID {
             dependencies.registry.unregister(context.channel, userID: userID)
             dependencies.metrics.connections.decrement()
@@ -94,18 +108,25 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
-        case .text, .binary:
+        case .text, .binary, .continuation:
             guard !closing, registered else { return }
-            if rateLimiter?.take() == false {
-                dependencies.metrics.rateLimited.increment()
-                send(ErrorMessage(message: ErrorMessage.rateLimitExceeded), context: context)
+            switch fragments.add(frame, maximumSize: dependencies.limits.maxMessageSize) {
+            case .incomplete:
                 return
-            }
-            if frame.opcode == .text {
-                handleText(frame.unmaskedData, context: context)
-            } else {
-                dependencies.metrics.invalidIn.increment()
-                send(ErrorMessage(message: ErrorMessage.invalidMessageFormat), context: context)
+            case .tooBig:
+                close(context: context, reason: .messageTooBig, hangUp: true)
+            case .protocolError:
+                close(context: context, reason: .protocolError, hangUp: true)
+            case .message(let opcode, let payload):
+                if rateLimiter?.take() == false {
+                    dependencies.metrics.rateLimited.increment()
+                    send(ErrorMessage(message: ErrorMessage.rateLimitExceeded), context: context)
+                } else if opcode == .text {
+                    handleText(payload, context: context)
+                } else {
+                    dependencies.metrics.invalidIn.increment()
+                    send(ErrorMessage(message: ErrorMessage.invalidMessageFormat), context: context)
+                }
             }
         case .ping:
             let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
@@ -145,8 +166,9 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let aggregation = error as? NIOWebSocketFrameAggregator.Error, aggregation == .accumulatedFrameSizeIsTooLarge {
-            close(context: context, reason: .messageTooBig)
+        // The frame decoder's refusals: the socket is closed with the code RFC 6455 gives.
+        if let error = error as? NIOWebSocketError {
+            close(context: context, reason: error == .invalidFrameLength ? .messageTooBig : .protocolError, hangUp: true)
             return
         }
         logger.debug("connection error", metadata: ["error": "\(error)"])
@@ -163,25 +185,22 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         }
         dependencies.metrics.actionsIn.increment()
         guard callsInFlight < dependencies.limits.maxCallsInFlight else {
-            send(ResponseMessage(action: message.action, data: Self.tooManyInFlight.responseData, id: message.id), context: context)
+            sendResponse(ResponseMessage(action: message.action, data: Self.tooManyInFlight.responseData, id: message.id), context: context)
             return
         }
         callsInFlight += 1
-        let (forwarder, metrics, calls, token) = (dependencies.forwarder, dependencies.metrics, dependencies.calls, self.token)
+        let (metrics, calls) = (dependencies.metrics, dependencies.calls)
         calls.started()
-        let promise = context.eventLoop.makePromise(of: BackendResponse.self)
-        promise.completeWithTask {
-            let started = ContinuousClock.now
-            let response = await forwarder.forward(action: message.action, data: message.data, userID: userID, token: token)
+        let started = ContinuousClock.now
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        dependencies.forwarder.forward(
+            action: message.action, data: message.data, userID: userID, token: token, on: context.eventLoop
+        ).whenSuccess { response in
             metrics.backendLatency.record(ContinuousClock.now - started)
             if !response.success { metrics.countBackendFailure(response) }
-            return response
-        }
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        promise.futureResult.whenSuccess { response in
             let (session, context) = bound.value
             session.callsInFlight -= 1
-            session.send(ResponseMessage(action: message.action, data: response.responseData, id: message.id), context: context)
+            session.sendResponse(ResponseMessage(action: message.action, data: response.responseData, id: message.id), context: context)
             calls.finished()
         }
     }
@@ -191,18 +210,29 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: Heartbeat and token expiry
 
-    private func startHeartbeat(context: ChannelHandlerContext) {
+    private func startClock(context: ChannelHandlerContext, tokenExpiresAt: Int) {
+        let now = NIODeadline.now()
         let interval = dependencies.limits.pingInterval
-        guard interval > .zero else { return }
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        heartbeat = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
-            let (session, context) = bound.value
-            session.sendHeartbeat(context: context)
+        if interval > .zero { nextPing = now + interval }
+        let remaining = Double(tokenExpiresAt) - Date().timeIntervalSince1970
+        expiresAt = now + .milliseconds(Int64(max(0, remaining) * 1000))
+        dependencies.clock.add(self, context: context)
+    }
+
+    func tick(now: NIODeadline, context: ChannelHandlerContext) {
+        guard !closing else { return }
+        if now >= expiresAt {
+            logger.info("closing connection: token expired", metadata: ["user": "\(userID ?? 0)"])
+            dependencies.metrics.tokenExpiredCloses.increment()
+            close(context: context, reason: .tokenExpired)
+        } else if now >= nextPing {
+            sendHeartbeat(context: context)
+            nextPing = now + dependencies.limits.pingInterval
         }
     }
 
+    /// A ping every interval; a socket that has not answered the last one by then is closed.
     private func sendHeartbeat(context: ChannelHandlerContext) {
-        guard !closing else { return }
         if awaitingPong {
             logger.info("closing unresponsive connection", metadata: ["user": "\(userID ?? 0)"])
             dependencies.metrics.heartbeatCloses.increment()
@@ -214,39 +244,38 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         context.writeAndFlush(wrapOutboundOut(ping), promise: nil)
     }
 
-    private func scheduleExpiry(context: ChannelHandlerContext, expiresAt: Int) {
-        let remaining = Double(expiresAt) - Date().timeIntervalSince1970
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        expiry = context.eventLoop.scheduleTask(in: .milliseconds(Int64(max(0, remaining) * 1000))) {
-            let (session, context) = bound.value
-            session.logger.info("closing connection: token expired", metadata: ["user": "\(session.userID ?? 0)"])
-            session.dependencies.metrics.tokenExpiredCloses.increment()
-            session.close(context: context, reason: .tokenExpired)
-        }
-    }
-
     // MARK: Output
 
     private func send<Message: Encodable>(_ message: Message, context: ChannelHandlerContext) {
         guard let bytes = try? JSONCoding.encode(message) else { return }
-        switch message {
-        case is ResponseMessage: dependencies.metrics.responsesOut.increment()
-        case is ErrorMessage: dependencies.metrics.errorsOut.increment()
-        default: break
-        }
+        if message is ErrorMessage { dependencies.metrics.errorsOut.increment() }
+        sendText(bytes, context: context)
+    }
+
+    /// Answers to actions are the hot path: written without `JSONEncoder`.
+    private func sendResponse(_ message: ResponseMessage, context: ChannelHandlerContext) {
+        dependencies.metrics.responsesOut.increment()
+        sendText(JSONWriter.bytes(message.json), context: context)
+    }
+
+    private func sendText(_ bytes: some Sequence<UInt8>, context: ChannelHandlerContext) {
         let frame = WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(bytes: bytes))
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
 
-    /// Sends a close frame, waits briefly for the peer's, then hangs up.
-    private func close(context: ChannelHandlerContext, reason: CloseReason) {
+    /// Sends a close frame, waits briefly for the peer's (or not at all, after a protocol error:
+    /// the rest of the stream cannot be read), then hangs up.
+    private func close(context: ChannelHandlerContext, reason: CloseReason, hangUp: Bool = false) {
         guard !closing else { return }
         closing = true
-        heartbeat?.cancel()
-        expiry?.cancel()
-        context.writeAndFlush(wrapOutboundOut(Self.closeFrame(reason, allocator: context.channel.allocator)), promise: nil)
+        dependencies.clock.remove(self, on: context.eventLoop)
         let channel = context.channel
-        context.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+        let written = context.writeAndFlush(wrapOutboundOut(Self.closeFrame(reason, allocator: context.channel.allocator)))
+        if hangUp {
+            written.whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            context.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+        }
     }
 
     static func closeFrame(_ reason: CloseReason, allocator: ByteBufferAllocator) -> WebSocketFrame {

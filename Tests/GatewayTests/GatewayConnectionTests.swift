@@ -2,6 +2,8 @@ import AccessTokens
 import AsyncHTTPClient
 import Foundation
 import Messages
+import NIOCore
+import NIOWebSocket
 import Testing
 import TestSupport
 
@@ -72,6 +74,36 @@ struct GatewayConnectionTests {
             try await probe.send(String(repeating: "x", count: 2048))
             let close = try await probe.closeFrame()
             #expect(close?.closeCode == .messageTooLarge)
+        }
+    }
+
+    @Test func fragmentedMessageIsJoinedAndAnswered() async throws {
+        try await GatewayUnderTest.run(redis: .mock) { gateway in
+            gateway.backend.reply(.init(body: #"{"success":true,"data":{"chargers":[]}}"#))
+            let probe = try await gateway.connect(user: 123)
+            let parts = [#"{"action":"list_"#, #"chargers","data""#, #":{}}"#]
+            for (index, part) in parts.enumerated() {
+                let frame = WebSocketFrame(
+                    fin: index == parts.count - 1, opcode: index == 0 ? .text : .continuation, data: ByteBuffer(string: part))
+                try await probe.sendFrame(.custom(frame))
+            }
+            let response = try await probe.message(ofType: .response)
+            #expect(response["action"] == "list_chargers")
+            #expect(response["data"] == ["success": true, "chargers": []])
+        }
+    }
+
+    @Test func oversizedFragmentedMessageClosesWith1009() async throws {
+        try await GatewayUnderTest.run(redis: .mock, configure: { $0.maxMessageSize = 1024 }) { gateway in
+            let probe = try await gateway.connect(user: 123)
+            for index in 0..<3 {
+                let frame = WebSocketFrame(fin: index == 2, opcode: index == 0 ? .text : .continuation,
+                                           data: ByteBuffer(string: String(repeating: "x", count: 600)))
+                try? await probe.sendFrame(.custom(frame))
+            }
+            let close = try await probe.closeFrame()
+            #expect(close?.closeCode == .messageTooLarge)
+            #expect(close?.reason == "Message too big")
         }
     }
 
