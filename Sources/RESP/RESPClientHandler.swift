@@ -21,6 +21,8 @@ final class RESPClientHandler: ChannelDuplexHandler {
 
     private var pending = CircularBuffer<EventLoopPromise<RESPValue>>()
     private var subscribedMode = false
+    /// Once the connection is gone, a new request fails at once rather than wait forever.
+    private var closed = false
     private let onPush: (@Sendable ([RESPValue]) -> Void)?
 
     init(onPush: (@Sendable ([RESPValue]) -> Void)?) {
@@ -29,6 +31,11 @@ final class RESPClientHandler: ChannelDuplexHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
+        if closed {
+            request.promise?.fail(RESPClientError.connectionClosed)
+            promise?.fail(RESPClientError.connectionClosed)
+            return
+        }
         if let replyPromise = request.promise {
             pending.append(replyPromise)
         } else {
@@ -41,6 +48,11 @@ final class RESPClientHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let value = unwrapInboundIn(data)
+        // RESP3 marks pushes; RESP2 sends them as arrays, told apart by their first element.
+        if case .push(let elements) = value {
+            onPush?(elements)
+            return
+        }
         if subscribedMode, let elements = value.array, let kind = elements.first?.string, Self.pushKinds.contains(kind) {
             onPush?(elements)
             return
@@ -53,11 +65,13 @@ final class RESPClientHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        closed = true
         failAll(RESPClientError.connectionClosed)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        closed = true
         failAll(error)
         context.close(promise: nil)
     }

@@ -57,9 +57,9 @@ public struct RESPCommandDecoder: NIOSingleStepByteToMessageDecoder {
         }
         var end = newline
         if end > view.startIndex, view[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        let line = view[view.startIndex..<end]
-        let arguments = line.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
-            .map { ByteBuffer(bytes: $0) }
+        guard let arguments = InlineArguments.split(view[view.startIndex..<end]) else {
+            throw RESPProtocolError("unbalanced quotes in request")
+        }
         buffer.moveReaderIndex(forwardBy: newline - view.startIndex + 1)
         return arguments
     }

@@ -45,7 +45,9 @@ public final class RESPConnection: Sendable {
     @discardableResult
     public func send(_ arguments: [String]) async throws -> RESPValue {
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
-        channel.writeAndFlush(RESPRequest(command: .command(arguments), promise: promise), promise: nil)
+        // On a closed channel the write fails before any handler sees the request: the reply
+        // promise must fail with it, or the caller would wait forever.
+        channel.writeAndFlush(RESPRequest(command: .command(arguments), promise: promise)).whenFailure { promise.fail($0) }
         let reply = try await promise.futureResult.get()
         if case .error(let message) = reply { throw RESPClientError.server(message) }
         return reply

@@ -55,19 +55,39 @@ public struct RESPParser: Sendable {
             let payload = buffer.readSlice(length: length)!
             guard buffer.readInteger(as: UInt16.self) == 0x0D0A else { throw RESPProtocolError("expected CRLF after bulk") }
             return .bulkString(payload)
-        case UInt8(ascii: "*"):
+        case UInt8(ascii: "*"), UInt8(ascii: "~"), UInt8(ascii: ">"), UInt8(ascii: "%"):
             guard let count = Int(String(buffer: line)), count >= -1, count <= limits.maxArrayLength else {
                 throw RESPProtocolError("invalid multibulk length")
             }
             if count == -1 { return .array(nil) }
             guard depth < limits.maxDepth else { throw RESPProtocolError("nesting too deep") }
+            let elementCount = marker == UInt8(ascii: "%") ? count * 2 : count
             var elements: [RESPValue] = []
-            elements.reserveCapacity(Swift.min(count, 1024))
-            for _ in 0..<count {
+            elements.reserveCapacity(Swift.min(elementCount, 1024))
+            for _ in 0..<elementCount {
                 guard let element = try value(from: &buffer, depth: depth + 1) else { return nil }
                 elements.append(element)
             }
-            return .array(elements)
+            switch marker {
+            case UInt8(ascii: "~"): return .set(elements)
+            case UInt8(ascii: ">"): return .push(elements)
+            case UInt8(ascii: "%"): return .map(elements)
+            default: return .array(elements)
+            }
+        case UInt8(ascii: "_"):
+            return .null
+        case UInt8(ascii: "#"):
+            switch String(buffer: line) {
+            case "t": return .boolean(true)
+            case "f": return .boolean(false)
+            default: throw RESPProtocolError("invalid boolean")
+            }
+        case UInt8(ascii: ","):
+            let text = String(buffer: line)
+            guard let number = Double(text == "inf" ? "infinity" : text == "-inf" ? "-infinity" : text) else {
+                throw RESPProtocolError("invalid double")
+            }
+            return .double(number)
         default:
             throw RESPProtocolError("unexpected type byte '\(Character(Unicode.Scalar(marker)))'")
         }

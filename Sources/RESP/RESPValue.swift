@@ -1,6 +1,8 @@
 import NIOCore
 
-/// A RESP2 value, as Redis writes replies and clients write commands.
+/// A RESP value, as Redis writes replies and clients write commands: RESP2's five types and
+/// the RESP3 types that `HELLO 3` brings (written in their RESP2 form by `write(to:version:)`
+/// for RESP2 connections, as Redis does).
 public enum RESPValue: Sendable, Equatable {
     case simpleString(String)
     case error(String)
@@ -9,6 +11,18 @@ public enum RESPValue: Sendable, Equatable {
     case bulkString(ByteBuffer?)
     /// nil is the null array (`*-1`).
     case array([RESPValue]?)
+    /// RESP3 `_`; RESP2 writes the null bulk string.
+    case null
+    /// RESP3 `#`; RESP2 writes 1 or 0.
+    case boolean(Bool)
+    /// RESP3 `,`; RESP2 writes a bulk string.
+    case double(Double)
+    /// RESP3 `%`, keys and values alternating; RESP2 writes a flat array.
+    case map([RESPValue])
+    /// RESP3 `~`; RESP2 writes an array.
+    case set([RESPValue])
+    /// RESP3 `>` (pub/sub messages); RESP2 writes an array.
+    case push([RESPValue])
 
     /// A command as clients send it: an array of bulk strings.
     public static func command(_ arguments: [String]) -> RESPValue {
@@ -31,15 +45,24 @@ public enum RESPValue: Sendable, Equatable {
         return nil
     }
 
+    /// The elements of an array, set or push.
     public var array: [RESPValue]? {
-        if case .array(let values?) = self { return values }
-        return nil
+        switch self {
+        case .array(let values?), .set(let values), .push(let values): values
+        default: nil
+        }
     }
 }
 
+/// The protocol a connection speaks: RESP2 until `HELLO 3`.
+public enum RESPVersion: Int, Sendable {
+    case resp2 = 2
+    case resp3 = 3
+}
+
 extension RESPValue {
-    /// Appends the wire form.
-    public func write(to buffer: inout ByteBuffer) {
+    /// Appends the wire form, in RESP3 types or their RESP2 equivalents.
+    public func write(to buffer: inout ByteBuffer, version: RESPVersion = .resp2) {
         switch self {
         case .simpleString(let text):
             buffer.writeInteger(UInt8(ascii: "+"))
@@ -67,13 +90,45 @@ extension RESPValue {
             buffer.writeInteger(UInt8(ascii: "*"))
             buffer.writeString(String(elements.count))
             buffer.writeCRLF()
-            for element in elements { element.write(to: &buffer) }
+            for element in elements { element.write(to: &buffer, version: version) }
+        case .null:
+            if version == .resp3 { buffer.writeStaticString("_\r\n") } else { buffer.writeStaticString("$-1\r\n") }
+        case .boolean(let flag):
+            if version == .resp3 {
+                buffer.writeStaticString(flag ? "#t\r\n" : "#f\r\n")
+            } else {
+                RESPValue.integer(flag ? 1 : 0).write(to: &buffer)
+            }
+        case .double(let number):
+            let text = number.isInfinite ? (number > 0 ? "inf" : "-inf") : String(number)
+            if version == .resp3 {
+                buffer.writeInteger(UInt8(ascii: ","))
+                buffer.writeString(text)
+                buffer.writeCRLF()
+            } else {
+                RESPValue.bulk(text).write(to: &buffer)
+            }
+        case .map(let elements):
+            writeAggregate(version == .resp3 ? "%" : "*", count: version == .resp3 ? elements.count / 2 : elements.count,
+                           elements, to: &buffer, version: version)
+        case .set(let elements):
+            writeAggregate(version == .resp3 ? "~" : "*", count: elements.count, elements, to: &buffer, version: version)
+        case .push(let elements):
+            writeAggregate(version == .resp3 ? ">" : "*", count: elements.count, elements, to: &buffer, version: version)
         }
     }
 
-    public func encoded(allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
+    private func writeAggregate(_ marker: Unicode.Scalar, count: Int, _ elements: [RESPValue], to buffer: inout ByteBuffer,
+                                version: RESPVersion) {
+        buffer.writeInteger(UInt8(ascii: marker))
+        buffer.writeString(String(count))
+        buffer.writeCRLF()
+        for element in elements { element.write(to: &buffer, version: version) }
+    }
+
+    public func encoded(allocator: ByteBufferAllocator = ByteBufferAllocator(), version: RESPVersion = .resp2) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: 64)
-        write(to: &buffer)
+        write(to: &buffer, version: version)
         return buffer
     }
 }

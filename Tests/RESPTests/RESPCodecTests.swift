@@ -38,6 +38,36 @@ struct RESPCodecTests {
         #expect(try Self.decodeCommands("PING\r\n\r\nSUBSCRIBE a  b\nECHO x\r\n") == [["PING"], ["SUBSCRIBE", "a", "b"], ["ECHO", "x"]])
     }
 
+    @Test func inlineQuotesAndEscapesAsRedisSplitsThem() throws {
+        #expect(try Self.decodeCommands(#"SET "a b" 'c\'d' "\x41\n""# + "\r\n")
+            == [["SET", "a b", "c'd", "A\n"]])
+        #expect(try Self.decodeCommands("ECHO \"\"\r\n") == [["ECHO", ""]])
+        for unbalanced in [#"ECHO "abc"# + "\r\n", #"ECHO 'abc"# + "\r\n", #"ECHO "a"b"# + "\r\n"] {
+            #expect(throws: RESPProtocolError("unbalanced quotes in request"), "\(unbalanced)") {
+                try Self.decodeCommands(unbalanced, splitEveryByte: false)
+            }
+        }
+    }
+
+    @Test func resp3TypesAndTheirRESP2Forms() throws {
+        let values: [RESPValue] = [
+            .null, .boolean(true), .boolean(false), .double(1.5), .map([.bulk("k"), .integer(1)]), .set([.bulk("a")]),
+            .push([.bulk("message"), .bulk("c"), .bulk("m")]),
+        ]
+        var wire = ByteBuffer()
+        for value in values { value.write(to: &wire, version: .resp3) }
+        #expect(String(buffer: wire) == "_\r\n#t\r\n#f\r\n,1.5\r\n%1\r\n$1\r\nk\r\n:1\r\n~1\r\n$1\r\na\r\n>3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nm\r\n")
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(RESPValueDecoder()))
+        for byte in wire.readableBytesView { try channel.writeInbound(ByteBuffer(bytes: [byte])) }
+        var decoded: [RESPValue] = []
+        while let value = try channel.readInbound(as: RESPValue.self) { decoded.append(value) }
+        #expect(decoded == values)
+        _ = try channel.finish()
+        var resp2 = ByteBuffer()
+        for value in values { value.write(to: &resp2, version: .resp2) }
+        #expect(String(buffer: resp2) == "$-1\r\n:1\r\n:0\r\n$3\r\n1.5\r\n*2\r\n$1\r\nk\r\n:1\r\n*1\r\n$1\r\na\r\n*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nm\r\n")
+    }
+
     @Test func invalidMultibulkLengthIsAProtocolError() {
         #expect(throws: RESPProtocolError("invalid multibulk length")) { try Self.decodeCommands("*x\r\n", splitEveryByte: false) }
     }
