@@ -7,14 +7,29 @@ import ServiceRuntime
 struct MockRedisCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mock-redis",
-        abstract: "A Redis stand-in: RESP pub/sub server for the EV charging stack.")
+        abstract: "A Redis stand-in: a RESP server with Redis 7's pub/sub and a small key space.")
 
     @OptionGroup var listen: ListenOptions
+    @Option(help: "Password clients must AUTH with (env REQUIREPASS, default none).") var requirepass: String?
+    @Option(help: "Most clients at once (env MAXCLIENTS, default 10000).") var maxclients: Int?
+    @Option(name: .customLong("client-output-buffer-limit-pubsub"),
+            help: "Hard limit, soft limit and soft seconds for a subscriber's output buffer (env CLIENT_OUTPUT_BUFFER_LIMIT_PUBSUB, default \"32mb 8mb 60\").")
+    var pubsubOutputLimit: String?
 
     func run() async throws {
         LoggingSetup.bootstrap()
-        let (host, port) = try listen.resolve(defaultPort: MockRedisConfiguration().port)
-        let configuration = MockRedisConfiguration(host: host, port: port)
+        let env = EnvironmentFallback()
+        var configuration = MockRedisConfiguration()
+        (configuration.host, configuration.port) = try listen.resolve(defaultPort: configuration.port, env: env)
+        configuration.requirePass = env.optionalString(requirepass, "REQUIREPASS")
+        configuration.maxClients = try env.int(maxclients, "MAXCLIENTS", default: configuration.maxClients)
+        if let text = env.optionalString(pubsubOutputLimit, "CLIENT_OUTPUT_BUFFER_LIMIT_PUBSUB") {
+            guard let limit = OutputBufferLimit(text) else {
+                throw ValidationError("client-output-buffer-limit-pubsub must be '<hard> <soft> <seconds>', e.g. '32mb 8mb 60'")
+            }
+            configuration.pubsubOutputLimit = limit
+        }
+        guard configuration.maxClients > 0 else { throw ValidationError("maxclients must be positive") }
         let logger = Logger(label: "mock-redis")
         let server = MockRedisServer(configuration: configuration, logger: logger)
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

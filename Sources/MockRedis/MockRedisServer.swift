@@ -8,13 +8,23 @@ import ServiceRuntime
 struct MockRedisConfiguration: Sendable {
     var host = "0.0.0.0"
     var port = 6379
+    /// Redis's `requirepass`: nil lets every client in.
+    var requirePass: String?
+    var maxClients = 10_000
+    /// Redis's `client-output-buffer-limit pubsub`.
+    var pubsubOutputLimit = OutputBufferLimit()
+    /// Redis's `proto-max-bulk-len`.
+    var maxBulkLength = 512 * 1024 * 1024
+    /// How often expired keys are swept (besides being dropped when touched).
+    var expirySweepInterval: TimeAmount = .milliseconds(100)
 }
 
 /// The RESP server: accepts connections until shutdown, one `RedisCommandHandler` each.
 final class MockRedisServer: Service {
     let configuration: MockRedisConfiguration
     let logger: Logger
-    let broker = PubSubBroker()
+    let state: MockRedisState
+    var broker: PubSubBroker { state.broker }
     private let eventLoopGroup: any EventLoopGroup
     private let onBound: @Sendable (Int) -> Void
 
@@ -23,22 +33,28 @@ final class MockRedisServer: Service {
          onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.configuration = configuration
         self.logger = logger
+        self.state = MockRedisState(configuration: configuration, logger: logger)
         self.eventLoopGroup = eventLoopGroup
         self.onBound = onBound
     }
 
     func run() async throws {
-        let broker = self.broker
-        let logger = self.logger
+        let state = self.state
+        let limits = RESPLimits(maxBulkLength: configuration.maxBulkLength)
         let channel = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if state.clients.connectedCount >= state.configuration.maxClients {
+                        try channel.pipeline.syncOperations.addHandler(RefuseClientHandler())
+                        state.stats.rejectedConnections.wrappingAdd(1, ordering: .relaxed)
+                        return
+                    }
                     try channel.pipeline.syncOperations.addHandlers([
-                        ByteToMessageHandler(RESPCommandDecoder()),
-                        RedisCommandHandler(broker: broker, logger: logger),
+                        ByteToMessageHandler(RESPCommandDecoder(limits: limits)),
+                        RedisCommandHandler(server: state),
                     ])
                 }
             }
@@ -47,10 +63,28 @@ final class MockRedisServer: Service {
         let port = channel.localAddress?.port ?? configuration.port
         logger.announceListening(scheme: "redis", host: configuration.host, port: port)
         onBound(port)
+        let sweeper = channel.eventLoop.scheduleRepeatedTask(
+            initialDelay: configuration.expirySweepInterval, delay: configuration.expirySweepInterval
+        ) { _ in state.keys.sweepExpired() }
         try await withGracefulShutdownHandler {
             try await channel.closeFuture.get()
         } onGracefulShutdown: {
             channel.close(promise: nil)
         }
+        sweeper.cancel()
+        // As Redis on SIGTERM: every client is disconnected.
+        _ = state.clients.kill { _ in true }
+    }
+}
+
+/// Past `maxclients`: Redis's error, then the connection is closed.
+private final class RefuseClientHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    func channelActive(context: ChannelHandlerContext) {
+        let reply = RESPValue.error("ERR max number of clients reached").encoded()
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in channel.close(promise: nil) }
     }
 }

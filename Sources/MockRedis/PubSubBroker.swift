@@ -1,52 +1,123 @@
-import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import RESP
 
-/// A client connection as the broker sees it: something to write published messages to.
-final class Subscriber: Sendable {
-    let channel: any Channel
-    init(channel: any Channel) { self.channel = channel }
+/// Who listens to what, for every connection of the server (Redis's `pubsub.c`): channels,
+/// glob patterns and shard channels. Names are bytes, as in Redis (binary-safe). Lookups are
+/// under one lock; writes to subscribers happen outside it.
+final class PubSubBroker: Sendable {
+    private struct Table {
+        var channels: [[UInt8]: [ObjectIdentifier: Subscriber]] = [:]
+        var patterns: [GlobPattern: [ObjectIdentifier: Subscriber]] = [:]
+        var shardChannels: [[UInt8]: [ObjectIdentifier: Subscriber]] = [:]
+    }
+
+    enum Kind: Sendable {
+        case channel, shardChannel
+    }
+
+    private let table = NIOLockedValueBox(Table())
+
+    func subscribe(_ subscriber: Subscriber, to channel: [UInt8], kind: Kind = .channel) {
+        table.withLockedValue { table in
+            switch kind {
+            case .channel: table.channels[channel, default: [:]][ObjectIdentifier(subscriber)] = subscriber
+            case .shardChannel: table.shardChannels[channel, default: [:]][ObjectIdentifier(subscriber)] = subscriber
+            }
+        }
+    }
+
+    func unsubscribe(_ subscriber: Subscriber, from channel: [UInt8], kind: Kind = .channel) {
+        table.withLockedValue { table in
+            switch kind {
+            case .channel: Self.remove(subscriber, key: channel, from: &table.channels)
+            case .shardChannel: Self.remove(subscriber, key: channel, from: &table.shardChannels)
+            }
+        }
+    }
+
+    func subscribe(_ subscriber: Subscriber, toPattern pattern: GlobPattern) {
+        table.withLockedValue { $0.patterns[pattern, default: [:]][ObjectIdentifier(subscriber)] = subscriber }
+    }
+
+    func unsubscribe(_ subscriber: Subscriber, fromPattern pattern: GlobPattern) {
+        table.withLockedValue { Self.remove(subscriber, key: pattern, from: &$0.patterns) }
+    }
+
+    private static func remove<Key>(_ subscriber: Subscriber, key: Key, from map: inout [Key: [ObjectIdentifier: Subscriber]]) {
+        map[key]?[ObjectIdentifier(subscriber)] = nil
+        if map[key]?.isEmpty == true { map[key] = nil }
+    }
+
+    /// PUBLISH: to the channel's subscribers, then to every matching pattern's (a client
+    /// subscribed both ways gets both, as with Redis); returns how many messages went out.
+    func publish(_ message: ByteBuffer, to channel: ByteBuffer) -> Int {
+        let name = Array(channel.readableBytesView)
+        let (direct, byPattern) = table.withLockedValue { table in
+            let direct = table.channels[name].map { Array($0.values) } ?? []
+            var byPattern: [(GlobPattern, [Subscriber])] = []
+            for (pattern, subscribers) in table.patterns where pattern.matches(name) {
+                byPattern.append((pattern, Array(subscribers.values)))
+            }
+            return (direct, byPattern)
+        }
+        var count = 0
+        if !direct.isEmpty {
+            let push = PushMessage([.bulk("message"), .bulkString(channel), .bulkString(message)])
+            for subscriber in direct { subscriber.deliver(push) }
+            count += direct.count
+        }
+        for (pattern, subscribers) in byPattern {
+            let push = PushMessage([
+                .bulk("pmessage"), .bulkString(ByteBuffer(bytes: pattern.bytes)), .bulkString(channel), .bulkString(message),
+            ])
+            for subscriber in subscribers { subscriber.deliver(push) }
+            count += subscribers.count
+        }
+        return count
+    }
+
+    /// SPUBLISH: to the shard channel's subscribers.
+    func publishToShard(_ message: ByteBuffer, to channel: ByteBuffer) -> Int {
+        let name = Array(channel.readableBytesView)
+        let subscribers = table.withLockedValue { $0.shardChannels[name].map { Array($0.values) } ?? [] }
+        guard !subscribers.isEmpty else { return 0 }
+        let push = PushMessage([.bulk("smessage"), .bulkString(channel), .bulkString(message)])
+        for subscriber in subscribers { subscriber.deliver(push) }
+        return subscribers.count
+    }
+
+    /// PUBSUB NUMSUB / SHARDNUMSUB: subscribers per channel, in the order asked.
+    func subscriberCounts(_ channels: [[UInt8]], kind: Kind = .channel) -> [Int] {
+        table.withLockedValue { table in
+            channels.map { (kind == .channel ? table.channels : table.shardChannels)[$0]?.count ?? 0 }
+        }
+    }
+
+    /// PUBSUB NUMPAT: patterns with at least one subscriber.
+    var patternCount: Int { table.withLockedValue { $0.patterns.count } }
+
+    /// PUBSUB CHANNELS / SHARDCHANNELS: channels with at least one subscriber, optionally matching.
+    func activeChannels(matching pattern: GlobPattern?, kind: Kind = .channel) -> [[UInt8]] {
+        let names = table.withLockedValue { Array((kind == .channel ? $0.channels : $0.shardChannels).keys) }
+        guard let pattern else { return names }
+        return names.filter { pattern.matches($0) }
+    }
 }
 
-/// Who listens to which channel, for all connections of the server (Redis's `pubsub.c`).
-/// Lookups are under one lock; writes to subscribers happen outside it.
-final class PubSubBroker: Sendable {
-    private let subscriptions = NIOLockedValueBox([String: [ObjectIdentifier: Subscriber]]())
+/// A pub/sub message, encoded at most once per protocol version however many receive it.
+final class PushMessage: Sendable {
+    let value: RESPValue
+    private let encodings = NIOLockedValueBox<[RESPVersion: ByteBuffer]>([:])
 
-    func subscribe(_ subscriber: Subscriber, to channel: String) {
-        subscriptions.withLockedValue { $0[channel, default: [:]][ObjectIdentifier(subscriber)] = subscriber }
-    }
+    init(_ elements: [RESPValue]) { value = .push(elements) }
 
-    func unsubscribe(_ subscriber: Subscriber, from channel: String) {
-        subscriptions.withLockedValue { table in
-            table[channel]?[ObjectIdentifier(subscriber)] = nil
-            if table[channel]?.isEmpty == true { table[channel] = nil }
+    func encoded(for version: RESPVersion) -> ByteBuffer {
+        encodings.withLockedValue { encodings in
+            if let bytes = encodings[version] { return bytes }
+            let bytes = value.encoded(version: version)
+            encodings[version] = bytes
+            return bytes
         }
-    }
-
-    /// Sends `message` to every subscriber of `channel`; returns how many there were.
-    func publish(_ message: ByteBuffer, to channel: ByteBuffer) -> Int {
-        let name = String(buffer: channel)
-        let receivers = subscriptions.withLockedValue { table in table[name].map { Array($0.values) } ?? [] }
-        guard !receivers.isEmpty else { return 0 }
-        // Encoded once; every subscriber shares the same bytes.
-        let push = RESPValue.array([.bulk("message"), .bulkString(channel), .bulkString(message)]).encoded()
-        for receiver in receivers {
-            receiver.channel.writeAndFlush(push, promise: nil)
-        }
-        return receivers.count
-    }
-
-    /// PUBSUB NUMSUB: subscribers per channel, in the order asked.
-    func subscriberCounts(_ channels: [String]) -> [Int] {
-        subscriptions.withLockedValue { table in channels.map { table[$0]?.count ?? 0 } }
-    }
-
-    /// PUBSUB CHANNELS: channels with at least one subscriber, optionally matching a glob.
-    func activeChannels(matching pattern: String?) -> [String] {
-        let names = subscriptions.withLockedValue { Array($0.keys) }
-        guard let pattern else { return names.sorted() }
-        return names.filter { fnmatch(pattern, $0, 0) == 0 }.sorted()
     }
 }

@@ -2,165 +2,157 @@ import Logging
 import NIOCore
 import RESP
 
-/// One client connection of mock-redis: runs its commands and answers as Redis 7 does.
+/// One client connection of mock-redis: its state, and the dispatch of its commands with
+/// Redis 7's checks and error texts. The commands themselves are in the `*Commands.swift` files.
 final class RedisCommandHandler: ChannelInboundHandler {
     typealias InboundIn = [ByteBuffer]
     typealias OutboundOut = ByteBuffer
 
-    private let broker: PubSubBroker
-    private let logger: Logger
-    private var subscriber: Subscriber?
-    private var channels: Set<String> = []
+    let server: MockRedisState
+    private(set) var context: ChannelHandlerContext!
+    var subscriber: Subscriber!
+    var clientID = 0
 
-    init(broker: PubSubBroker, logger: Logger) {
-        self.broker = broker
-        self.logger = logger
+    // The connection's state (Redis's `client` struct).
+    var version = RESPVersion.resp2 {
+        didSet {
+            subscriber.version = version
+            server.clients.update(clientID) { $0.protocolVersion = version.rawValue }
+        }
+    }
+    var database = 0
+    var authenticated: Bool
+    var channels: Set<[UInt8]> = []
+    var patterns: Set<GlobPattern> = []
+    var shardChannels: Set<[UInt8]> = []
+    private var pendingFlush = false
+
+    init(server: MockRedisState) {
+        self.server = server
+        self.authenticated = server.configuration.requirePass == nil
     }
 
-    private var isSubscribed: Bool { !channels.isEmpty }
+    /// RESP2 clients with subscriptions may only (un)subscribe, ping, quit and reset.
+    var isInSubscribedMode: Bool {
+        version == .resp2 && !(channels.isEmpty && patterns.isEmpty && shardChannels.isEmpty)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        subscriber = Subscriber(channel: context.channel, limit: server.configuration.pubsubOutputLimit, logger: server.logger)
+        clientID = server.clients.register(context.channel)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        unsubscribeFromEverything()
+        server.clients.unregister(clientID)
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let arguments = unwrapInboundIn(data)
         guard let first = arguments.first else { return }
         let typed = String(buffer: first)
+        let reply = dispatch(typed, Array(arguments.dropFirst()))
+        server.stats.commandsProcessed.wrappingAdd(1, ordering: .relaxed)
         var out = context.channel.allocator.buffer(capacity: 32)
-        let keepOpen = execute(typed.lowercased(), typed: typed, Array(arguments.dropFirst()), context: context, into: &out)
-        if out.readableBytes > 0 {
-            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        switch reply {
+        case .value(let value):
+            value.write(to: &out, version: version)
+        case .values(let values):
+            for value in values { value.write(to: &out, version: version) }
+        case .closing(let value):
+            value.write(to: &out, version: version)
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
+            return
         }
-        if !keepOpen { context.close(promise: nil) }
+        // Pipelined commands are answered in one write, at the end of the read.
+        context.write(wrapOutboundOut(out), promise: nil)
+        pendingFlush = true
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        if let subscriber {
-            for channel in channels { broker.unsubscribe(subscriber, from: channel) }
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if pendingFlush {
+            pendingFlush = false
+            context.flush()
         }
-        channels.removeAll()
-        context.fireChannelInactive()
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let protocolError = error as? RESPProtocolError {
-            // Redis answers a protocol violation, then drops the connection.
+            // Redis answers a protocol violation, then drops the connection; the others go on.
             var out = context.channel.allocator.buffer(capacity: 64)
             RESPValue.error("ERR \(protocolError)").write(to: &out)
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
         } else {
-            logger.debug("client connection error", metadata: ["error": "\(error)"])
+            server.logger.debug("client connection error", metadata: ["error": "\(error)"])
             context.close(promise: nil)
         }
     }
 
-    /// Returns false when the connection should close after the reply.
-    private func execute(
-        _ name: String, typed: String, _ arguments: [ByteBuffer], context: ChannelHandlerContext, into out: inout ByteBuffer
-    ) -> Bool {
-        if isSubscribed, !Self.allowedWhileSubscribed.contains(name) {
-            RESPValue.error(
-                "ERR Can't execute '\(name)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
-            ).write(to: &out)
-            return true
+    /// Redis's `processCommand` checks, in its order, then the command.
+    private func dispatch(_ typed: String, _ arguments: [ByteBuffer]) -> Reply {
+        let name = typed.lowercased()
+        guard let command = Self.commands[name] else {
+            // Redis quotes the command as the client typed it, and up to 128 bytes of each argument.
+            let shown = arguments.prefix(20).map { "'\(String(buffer: $0).prefix(128))' " }.joined()
+            return .error("ERR unknown command '\(typed.prefix(128))', with args beginning with: \(shown)")
         }
-        guard let arity = Self.arity[name] else {
-            let shown = arguments.prefix(20).map { "'\(String(buffer: $0))' " }.joined()
-            // Redis quotes the command as the client typed it.
-            RESPValue.error("ERR unknown command '\(typed)', with args beginning with: \(shown)").write(to: &out)
-            return true
+        guard command.acceptsArgumentCount(arguments.count) else {
+            return .error("ERR wrong number of arguments for '\(name)' command")
         }
-        let count = arguments.count + 1
-        guard arity > 0 ? count == arity : count >= -arity else {
-            RESPValue.error("ERR wrong number of arguments for '\(name)' command").write(to: &out)
-            return true
+        var fullName = name
+        if !command.subcommands.isEmpty {
+            let subcommand = String(buffer: arguments[0]).lowercased()
+            guard let arity = command.subcommands[subcommand] else {
+                return .error("ERR unknown subcommand '\(String(buffer: arguments[0]).prefix(128))'. Try \(name.uppercased()) HELP.")
+            }
+            guard arity > 0 ? arguments.count + 1 == arity : arguments.count + 1 >= -arity else {
+                return .error("ERR wrong number of arguments for '\(name)|\(subcommand)' command")
+            }
+            fullName += "|" + subcommand
         }
-
-        switch name {
-        case "ping":
-            if isSubscribed {
-                RESPValue.array([.bulk("pong"), .bulkString(arguments.first ?? ByteBuffer())]).write(to: &out)
-            } else if let message = arguments.first {
-                RESPValue.bulkString(message).write(to: &out)
-            } else {
-                RESPValue.simpleString("PONG").write(to: &out)
-            }
-        case "echo":
-            RESPValue.bulkString(arguments[0]).write(to: &out)
-        case "quit":
-            RESPValue.simpleString("OK").write(to: &out)
-            return false
-        case "select":
-            if let index = Int(String(buffer: arguments[0])), (0..<16).contains(index) {
-                RESPValue.simpleString("OK").write(to: &out)
-            } else if Int(String(buffer: arguments[0])) == nil {
-                RESPValue.error("ERR value is not an integer or out of range").write(to: &out)
-            } else {
-                RESPValue.error("ERR DB index is out of range").write(to: &out)
-            }
-        case "auth":
-            RESPValue.error(
-                "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
-            ).write(to: &out)
-        case "client":
-            RESPValue.simpleString("OK").write(to: &out)
-        case "subscribe":
-            let subscriber = currentSubscriber(context)
-            for channel in arguments {
-                let name = String(buffer: channel)
-                if channels.insert(name).inserted { broker.subscribe(subscriber, to: name) }
-                RESPValue.array([.bulk("subscribe"), .bulkString(channel), .integer(channels.count)]).write(to: &out)
-            }
-        case "unsubscribe":
-            let targets = arguments.isEmpty ? channels.sorted().map { ByteBuffer(string: $0) } : arguments
-            if targets.isEmpty {
-                RESPValue.array([.bulk("unsubscribe"), .bulkString(nil), .integer(0)]).write(to: &out)
-            }
-            for channel in targets {
-                let name = String(buffer: channel)
-                if channels.remove(name) != nil, let subscriber { broker.unsubscribe(subscriber, from: name) }
-                RESPValue.array([.bulk("unsubscribe"), .bulkString(channel), .integer(channels.count)]).write(to: &out)
-            }
-        case "publish":
-            RESPValue.integer(broker.publish(arguments[1], to: arguments[0])).write(to: &out)
-        case "pubsub":
-            pubsub(arguments, into: &out)
-        default:
-            break
+        if !authenticated, !command.withoutAuth {
+            return .error("NOAUTH Authentication required.")
         }
-        return true
+        if isInSubscribedMode, !command.whileSubscribed {
+            return .error(
+                "ERR Can't execute '\(fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+        }
+        server.clients.update(clientID) { client in
+            client.lastCommand = fullName
+            client.lastActive = .now
+        }
+        return command.run(self, arguments)
     }
 
-    private func pubsub(_ arguments: [ByteBuffer], into out: inout ByteBuffer) {
-        let subcommand = String(buffer: arguments[0]).lowercased()
-        let rest = arguments.dropFirst().map { String(buffer: $0) }
-        switch (subcommand, rest.count) {
-        case ("channels", 0...1):
-            RESPValue.array(broker.activeChannels(matching: rest.first).map { .bulk($0) }).write(to: &out)
-        case ("numsub", _):
-            let counts = broker.subscriberCounts(rest)
-            RESPValue.array(zip(rest, counts).flatMap { [RESPValue.bulk($0), .integer($1)] }).write(to: &out)
-        case ("numpat", 0):
-            RESPValue.integer(0).write(to: &out)
-        default:
-            RESPValue.error(
-                "ERR unknown subcommand or wrong number of arguments for '\(String(buffer: arguments[0]))'. Try PUBSUB HELP."
-            ).write(to: &out)
+    func unsubscribeFromEverything() {
+        for channel in channels { server.broker.unsubscribe(subscriber, from: channel) }
+        for channel in shardChannels { server.broker.unsubscribe(subscriber, from: channel, kind: .shardChannel) }
+        for pattern in patterns { server.broker.unsubscribe(subscriber, fromPattern: pattern) }
+        channels.removeAll()
+        shardChannels.removeAll()
+        patterns.removeAll()
+        updateSubscriptionCounts()
+    }
+
+    func updateSubscriptionCounts() {
+        let (channelCount, patternCount, shardCount) = (channels.count, patterns.count, shardChannels.count)
+        server.clients.update(clientID) { client in
+            client.channels = channelCount
+            client.patterns = patternCount
+            client.shardChannels = shardCount
         }
     }
+}
 
-    private func currentSubscriber(_ context: ChannelHandlerContext) -> Subscriber {
-        if let subscriber { return subscriber }
-        let created = Subscriber(channel: context.channel)
-        subscriber = created
-        return created
-    }
-
-    /// Redis's arity: positive is exact, negative is a minimum (the command name counts).
-    private static let arity: [String: Int] = [
-        "ping": -1, "echo": 2, "quit": -1, "select": 2, "auth": -2, "client": -2,
-        "subscribe": -2, "unsubscribe": -1, "publish": 3, "pubsub": -2,
-    ]
-
-    private static let allowedWhileSubscribed: Set<String> = [
-        "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe", "ping", "quit", "reset",
-    ]
+extension ByteBuffer {
+    var bytes: [UInt8] { Array(readableBytesView) }
 }

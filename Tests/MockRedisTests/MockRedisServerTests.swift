@@ -99,15 +99,5 @@ struct MockRedisServerTests {
 
 
 func runRedisCLI(port: Int, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
-    process.arguments = ["-p", String(port)] + arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    try runCommand("/usr/bin/redis-cli", ["-p", String(port)] + arguments)
 }
-

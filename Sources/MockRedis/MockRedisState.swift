@@ -1,0 +1,16 @@
+import Logging
+
+/// What every connection of one mock-redis shares.
+final class MockRedisState: Sendable {
+    let configuration: MockRedisConfiguration
+    let broker = PubSubBroker()
+    let keys = KeySpace()
+    let clients = ClientRegistry()
+    let stats = ServerStats()
+    let logger: Logger
+
+    init(configuration: MockRedisConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+}
