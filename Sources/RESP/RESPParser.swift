@@ -44,10 +44,10 @@ public struct RESPParser: Sendable {
         case UInt8(ascii: "+"): return .simpleString(String(buffer: line))
         case UInt8(ascii: "-"): return .error(String(buffer: line))
         case UInt8(ascii: ":"):
-            guard let value = Int(String(buffer: line)) else { throw RESPProtocolError("invalid integer") }
+            guard let value = line.decimalInteger else { throw RESPProtocolError("invalid integer") }
             return .integer(value)
         case UInt8(ascii: "$"):
-            guard let length = Int(String(buffer: line)), length >= -1, length <= limits.maxBulkLength else {
+            guard let length = line.decimalInteger, length >= -1, length <= limits.maxBulkLength else {
                 throw RESPProtocolError("invalid bulk length")
             }
             if length == -1 { return .bulkString(nil) }
@@ -56,7 +56,7 @@ public struct RESPParser: Sendable {
             guard buffer.readInteger(as: UInt16.self) == 0x0D0A else { throw RESPProtocolError("expected CRLF after bulk") }
             return .bulkString(payload)
         case UInt8(ascii: "*"), UInt8(ascii: "~"), UInt8(ascii: ">"), UInt8(ascii: "%"):
-            guard let count = Int(String(buffer: line)), count >= -1, count <= limits.maxArrayLength else {
+            guard let count = line.decimalInteger, count >= -1, count <= limits.maxArrayLength else {
                 throw RESPProtocolError("invalid multibulk length")
             }
             if count == -1 { return .array(nil) }

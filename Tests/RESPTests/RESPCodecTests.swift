@@ -14,8 +14,8 @@ struct RESPCodecTests {
             try channel.writeInbound(ByteBuffer(string: bytes))
         }
         var commands: [[String]] = []
-        while let command = try channel.readInbound(as: [ByteBuffer].self) {
-            commands.append(command.map { String(buffer: $0) })
+        while let command = try channel.readInbound(as: RESPCommand.self) {
+            commands.append(command.arguments.map { String(buffer: $0) })
         }
         _ = try channel.finish()
         return commands
