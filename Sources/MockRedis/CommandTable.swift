@@ -86,6 +86,19 @@ extension RedisCommandHandler {
     ]
 }
 
+extension RedisCommandHandler {
+    /// The table by lowercase and uppercase name, as clients send them, so that the usual
+    /// lookup needs no case folding.
+    static let commandsAsTyped: [String: (name: String, command: RedisCommand)] = {
+        var table: [String: (name: String, command: RedisCommand)] = [:]
+        for (name, command) in commands {
+            table[name] = (name, command)
+            table[name.uppercased()] = (name, command)
+        }
+        return table
+    }()
+}
+
 /// Redis's `string2ll`: an optional `-`, digits, no leading zeros, within 64 bits.
 func parseRedisInteger(_ buffer: ByteBuffer) -> Int? {
     let view = buffer.readableBytesView

@@ -21,7 +21,7 @@ extension RedisCommandHandler {
         version = .resp2
         database = 0
         authenticated = server.configuration.requirePass == nil
-        server.clients.update(clientID) { client in
+        client.update { client in
             client.name = ""
             client.database = 0
         }
@@ -32,7 +32,7 @@ extension RedisCommandHandler {
         guard let index = parseRedisInteger(arguments[0]) else { return .notAnInteger }
         guard (0..<KeySpace.databaseCount).contains(index) else { return .error("ERR DB index is out of range") }
         database = index
-        server.clients.update(clientID) { $0.database = index }
+        client.update { $0.database = index }
         return .ok
     }
 
@@ -84,7 +84,7 @@ extension RedisCommandHandler {
             guard Self.isValidClientName(name) else {
                 return .error("ERR Client names cannot contain spaces, newlines or special characters.")
             }
-            server.clients.update(clientID) { $0.name = name }
+            client.update { $0.name = name }
         }
         version = requested
         return .value(.map([
@@ -107,10 +107,10 @@ extension RedisCommandHandler {
             guard Self.isValidClientName(name) else {
                 return .error("ERR Client names cannot contain spaces, newlines or special characters.")
             }
-            server.clients.update(clientID) { $0.name = name }
+            client.update { $0.name = name }
             return .ok
         case "getname":
-            let name = server.clients.snapshots.first { $0.id == clientID }?.name ?? ""
+            let name = client.snapshot.name
             return .value(name.isEmpty ? .null : .bulk(name))
         case "setinfo":
             switch String(buffer: arguments[1]).lowercased() {
@@ -121,7 +121,7 @@ extension RedisCommandHandler {
             let lines = server.clients.snapshots.map { ServerInfo.clientLine($0) }.joined()
             return .value(.bulk(lines))
         case "info":
-            let line = server.clients.snapshots.first { $0.id == clientID }.map { ServerInfo.clientLine($0) } ?? ""
+            let line = ServerInfo.clientLine(client.snapshot)
             return .value(.bulk(line))
         case "kill":
             return clientKill(Array(arguments.dropFirst()))

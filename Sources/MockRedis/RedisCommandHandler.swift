@@ -5,19 +5,20 @@ import RESP
 /// One client connection of mock-redis: its state, and the dispatch of its commands with
 /// Redis 7's checks and error texts. The commands themselves are in the `*Commands.swift` files.
 final class RedisCommandHandler: ChannelInboundHandler {
-    typealias InboundIn = [ByteBuffer]
+    typealias InboundIn = RESPCommand
     typealias OutboundOut = ByteBuffer
 
     let server: MockRedisState
     private(set) var context: ChannelHandlerContext!
     var subscriber: Subscriber!
-    var clientID = 0
+    private(set) var client: ClientRecord!
+    var clientID: Int { client.id }
 
     // The connection's state (Redis's `client` struct).
     var version = RESPVersion.resp2 {
         didSet {
             subscriber.version = version
-            server.clients.update(clientID) { $0.protocolVersion = version.rawValue }
+            client.update { $0.protocolVersion = version.rawValue }
         }
     }
     var database = 0
@@ -25,7 +26,8 @@ final class RedisCommandHandler: ChannelInboundHandler {
     var channels: Set<[UInt8]> = []
     var patterns: Set<GlobPattern> = []
     var shardChannels: Set<[UInt8]> = []
-    private var pendingFlush = false
+    /// Replies to the commands of one read, written together when the read is complete.
+    private var replies: ByteBuffer?
 
     init(server: MockRedisState) {
         self.server = server
@@ -40,10 +42,12 @@ final class RedisCommandHandler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         subscriber = Subscriber(channel: context.channel, limit: server.configuration.pubsubOutputLimit, logger: server.logger)
-        clientID = server.clients.register(context.channel)
+        subscriber.writer.value = { [unowned self] bytes in self.write(bytes) }
+        client = server.clients.register(context.channel)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        subscriber.writer.value = nil
         unsubscribeFromEverything()
         server.clients.unregister(clientID)
         context.fireChannelInactive()
@@ -54,12 +58,14 @@ final class RedisCommandHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let arguments = unwrapInboundIn(data)
+        let arguments = unwrapInboundIn(data).arguments
         guard let first = arguments.first else { return }
         let typed = String(buffer: first)
         let reply = dispatch(typed, Array(arguments.dropFirst()))
         server.stats.commandsProcessed.wrappingAdd(1, ordering: .relaxed)
-        var out = context.channel.allocator.buffer(capacity: 32)
+        // Pipelined commands are answered in one write, at the end of the read.
+        var out = replies ?? context.channel.allocator.buffer(capacity: 256)
+        replies = nil
         switch reply {
         case .value(let value):
             value.write(to: &out, version: version)
@@ -71,15 +77,23 @@ final class RedisCommandHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
             return
         }
-        // Pipelined commands are answered in one write, at the end of the read.
-        context.write(wrapOutboundOut(out), promise: nil)
-        pendingFlush = true
+        replies = out
+    }
+
+    /// A pub/sub message for this connection: after the replies waiting for the end of the
+    /// read, or at once.
+    private func write(_ bytes: ByteBuffer) {
+        if replies != nil {
+            replies!.writeImmutableBuffer(bytes)
+        } else {
+            context?.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if pendingFlush {
-            pendingFlush = false
-            context.flush()
+        if let out = replies {
+            replies = nil
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         }
         context.fireChannelReadComplete()
     }
@@ -99,8 +113,7 @@ final class RedisCommandHandler: ChannelInboundHandler {
 
     /// Redis's `processCommand` checks, in its order, then the command.
     private func dispatch(_ typed: String, _ arguments: [ByteBuffer]) -> Reply {
-        let name = typed.lowercased()
-        guard let command = Self.commands[name] else {
+        guard let (name, command) = Self.commandsAsTyped[typed] ?? Self.commandsAsTyped[typed.lowercased()] else {
             // Redis quotes the command as the client typed it, and up to 128 bytes of each argument.
             let shown = arguments.prefix(20).map { "'\(String(buffer: $0).prefix(128))' " }.joined()
             return .error("ERR unknown command '\(typed.prefix(128))', with args beginning with: \(shown)")
@@ -126,7 +139,7 @@ final class RedisCommandHandler: ChannelInboundHandler {
             return .error(
                 "ERR Can't execute '\(fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
         }
-        server.clients.update(clientID) { client in
+        client.update { client in
             client.lastCommand = fullName
             client.lastActive = .now
         }
@@ -145,7 +158,7 @@ final class RedisCommandHandler: ChannelInboundHandler {
 
     func updateSubscriptionCounts() {
         let (channelCount, patternCount, shardCount) = (channels.count, patterns.count, shardChannels.count)
-        server.clients.update(clientID) { client in
+        client.update { client in
             client.channels = channelCount
             client.patterns = patternCount
             client.shardChannels = shardCount

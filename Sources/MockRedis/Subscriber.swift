@@ -42,12 +42,16 @@ final class Subscriber: Sendable {
     private let protocolVersion = NIOLockedValueBox(RESPVersion.resp2)
     /// When the output buffer went over the soft limit; touched on the channel's loop only.
     private let overSoftLimitSince: NIOLoopBoundBox<NIODeadline?>
+    /// The connection's own writer, so that a message it publishes to itself keeps its place
+    /// among the replies of the same read, as in Redis; set and used on the channel's loop.
+    let writer: NIOLoopBoundBox<((ByteBuffer) -> Void)?>
 
     init(channel: any Channel, limit: OutputBufferLimit, logger: Logger) {
         self.channel = channel
         self.limit = limit
         self.logger = logger
         self.overSoftLimitSince = NIOLoopBoundBox(nil, eventLoop: channel.eventLoop)
+        self.writer = NIOLoopBoundBox(nil, eventLoop: channel.eventLoop)
     }
 
     var version: RESPVersion {
@@ -65,7 +69,11 @@ final class Subscriber: Sendable {
 
     private func deliverOnLoop(_ message: PushMessage) {
         guard channel.isActive else { return }
-        channel.writeAndFlush(message.encoded(for: version), promise: nil)
+        if let write = writer.value {
+            write(message.encoded(for: version))
+        } else {
+            channel.writeAndFlush(message.encoded(for: version), promise: nil)
+        }
         enforceLimit()
     }
 
