@@ -13,7 +13,7 @@ import ServiceRuntime
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Load the gateway and print figures.",
-        subcommands: [IdleBench.self, FanOutBench.self, ActionBench.self])
+        subcommands: [IdleBench.self, FanOutBench.self, ActionBench.self, RedisFanOutBench.self])
 }
 
 struct BenchTarget: ParsableArguments {
@@ -128,7 +128,9 @@ struct FanOutBench: AsyncParsableCommand {
             _ = events.takeLatencies()
             let before = target.sample()
             let started = ContinuousClock.now
-            try await publish(count: messages, rate: pace, users: users, redis: redis)
+            try await BenchPublisher.publish(count: messages, rate: pace, on: redis) { index in
+                UserChannel.notifications.name(forUser: target.firstUser + index % users)
+            }
             try await waitFor("deliveries", timeout: .seconds(120)) { events.delivered >= messages }
             let seconds = (ContinuousClock.now - started).seconds
             let after = target.sample()
@@ -144,30 +146,6 @@ struct FanOutBench: AsyncParsableCommand {
         for channel in channels { channel.close(promise: nil) }
     }
 
-    /// PUBLISHes `count` messages round-robin over the users, at `rate` per second or as fast as
-    /// a window of 128 outstanding commands allows.
-    func publish(count: Int, rate: Double?, users: Int, redis: RESPConnection) async throws {
-        let started = DispatchTime.now().uptimeNanoseconds
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var outstanding = 0
-            for index in 0..<count {
-                if let rate {
-                    let due = started + UInt64(Double(index) / rate * 1e9)
-                    let now = DispatchTime.now().uptimeNanoseconds
-                    if due > now + 1_000_000 { try await Task.sleep(for: .nanoseconds(Int64(due - now))) }
-                }
-                let user = target.firstUser + index % users
-                let payload = #"{"type":"notification","title":"bench","message":"m","data":{"sent":\#(DispatchTime.now().uptimeNanoseconds)},"timestamp":"2025-01-29T12:00:00Z"}"#
-                group.addTask { try await redis.send(["PUBLISH", UserChannel.notifications.name(forUser: user), payload]) }
-                outstanding += 1
-                if outstanding >= 128 {
-                    try await group.next()
-                    outstanding -= 1
-                }
-            }
-            try await group.waitForAll()
-        }
-    }
 }
 
 /// App -> gateway -> backend -> app round trips, next to calling the backend directly.

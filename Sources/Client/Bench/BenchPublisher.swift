@@ -1,0 +1,36 @@
+import Dispatch
+import RESP
+
+/// Publishes timestamped messages for the fan-out benchmarks.
+enum BenchPublisher {
+    /// A notification-shaped payload carrying `"sent":<monotonic ns>`, which receivers turn into
+    /// a publish-to-receive latency.
+    static func payload() -> String {
+        #"{"type":"notification","title":"bench","message":"m","data":{"sent":\#(DispatchTime.now().uptimeNanoseconds)},"timestamp":"2025-01-29T12:00:00Z"}"#
+    }
+
+    /// PUBLISHes `count` messages to `channel(index)`, at `rate` per second or as fast as a
+    /// window of 128 outstanding commands allows.
+    static func publish(count: Int, rate: Double?, on redis: RESPConnection, channel: @escaping @Sendable (Int) -> String) async throws {
+        let started = DispatchTime.now().uptimeNanoseconds
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var outstanding = 0
+            for index in 0..<count {
+                if let rate {
+                    let due = started + UInt64(Double(index) / rate * 1e9)
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    if due > now + 1_000_000 { try await Task.sleep(for: .nanoseconds(Int64(due - now))) }
+                }
+                let name = channel(index)
+                let payload = payload()
+                group.addTask { try await redis.send(["PUBLISH", name, payload]) }
+                outstanding += 1
+                if outstanding >= 128 {
+                    try await group.next()
+                    outstanding -= 1
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}
