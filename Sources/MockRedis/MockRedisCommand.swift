@@ -1,4 +1,5 @@
 import ArgumentParser
+import NIOCore
 import Logging
 import ServiceLifecycle
 import ServiceRuntime
@@ -15,6 +16,7 @@ struct MockRedisCommand: AsyncParsableCommand {
     @Option(name: .customLong("client-output-buffer-limit-pubsub"),
             help: "Hard limit, soft limit and soft seconds for a subscriber's output buffer (env CLIENT_OUTPUT_BUFFER_LIMIT_PUBSUB, default \"32mb 8mb 60\").")
     var pubsubOutputLimit: String?
+    @Option(name: .customLong("io-threads"), help: "Event loop threads (env IO_THREADS, default one per core).") var ioThreads: Int?
 
     func run() async throws {
         LoggingSetup.bootstrap()
@@ -30,6 +32,11 @@ struct MockRedisCommand: AsyncParsableCommand {
             configuration.pubsubOutputLimit = limit
         }
         guard configuration.maxClients > 0 else { throw ValidationError("maxclients must be positive") }
+        if let threads = try env.optionalInt(ioThreads, "IO_THREADS") {
+            guard threads > 0 else { throw ValidationError("io-threads must be positive") }
+            // Before anything uses the shared group.
+            NIOSingletons.groupLoopCountSuggestion = threads
+        }
         let logger = Logger(label: "mock-redis")
         let server = MockRedisServer(configuration: configuration, logger: logger)
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
