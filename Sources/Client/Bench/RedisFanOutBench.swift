@@ -58,5 +58,13 @@ struct RedisFanOutBench: AsyncParsableCommand {
                      label, subscribers, summary.count, seconds, Double(summary.count) / seconds, summary.description))
         await publisher.close()
         for connection in connections { await connection.close() }
+        if let before, serverPID != nil {
+            // Memory should return to where it was once the clients are gone.
+            try await Task.sleep(for: .seconds(2))
+            if let after = serverPID.flatMap(ProcessSample.of) {
+                print(String(format: "%@ after the subscribers left: server RSS %.1f MB (%.1f MB before they came)", label,
+                             Double(after.residentBytes) / 1e6, Double(before.residentBytes) / 1e6))
+            }
+        }
     }
 }
