@@ -21,6 +21,16 @@ struct RESPCodecTests {
         return commands
     }
 
+    /// Feeds reply bytes one at a time to the client-side decoder.
+    static func decodeValues(_ wire: ByteBuffer) throws -> [RESPValue] {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(RESPValueDecoder()))
+        for byte in wire.readableBytesView { try channel.writeInbound(ByteBuffer(bytes: [byte])) }
+        var decoded: [RESPValue] = []
+        while let value = try channel.readInbound(as: RESPValue.self) { decoded.append(value) }
+        _ = try channel.finish()
+        return decoded
+    }
+
     @Test func multibulkSplitAtEveryByte() throws {
         #expect(try Self.decodeCommands("*2\r\n$9\r\nSUBSCRIBE\r\n$4\r\nuser\r\n") == [["SUBSCRIBE", "user"]])
     }
@@ -57,12 +67,7 @@ struct RESPCodecTests {
         var wire = ByteBuffer()
         for value in values { value.write(to: &wire, version: .resp3) }
         #expect(String(buffer: wire) == "_\r\n#t\r\n#f\r\n,1.5\r\n%1\r\n$1\r\nk\r\n:1\r\n~1\r\n$1\r\na\r\n>3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nm\r\n")
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(RESPValueDecoder()))
-        for byte in wire.readableBytesView { try channel.writeInbound(ByteBuffer(bytes: [byte])) }
-        var decoded: [RESPValue] = []
-        while let value = try channel.readInbound(as: RESPValue.self) { decoded.append(value) }
-        #expect(decoded == values)
-        _ = try channel.finish()
+        #expect(try Self.decodeValues(wire) == values)
         var resp2 = ByteBuffer()
         for value in values { value.write(to: &resp2, version: .resp2) }
         #expect(String(buffer: resp2) == "$-1\r\n:1\r\n:0\r\n$3\r\n1.5\r\n*2\r\n$1\r\nk\r\n:1\r\n*1\r\n$1\r\na\r\n*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nm\r\n")
@@ -87,12 +92,7 @@ struct RESPCodecTests {
         ]
         var wire = ByteBuffer()
         for value in values { value.write(to: &wire) }
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(RESPValueDecoder()))
-        for byte in wire.readableBytesView { try channel.writeInbound(ByteBuffer(bytes: [byte])) }
-        var decoded: [RESPValue] = []
-        while let value = try channel.readInbound(as: RESPValue.self) { decoded.append(value) }
-        #expect(decoded == values)
-        _ = try channel.finish()
+        #expect(try Self.decodeValues(wire) == values)
     }
 
     @Test func encodesCommandsAsRedisExpects() {
