@@ -63,9 +63,13 @@ final class MockRedisServer: Service {
         let port = channel.localAddress?.port ?? configuration.port
         logger.announceListening(scheme: "redis", host: configuration.host, port: port)
         onBound(port)
+        let memory = MemoryReturn()
         let sweeper = channel.eventLoop.scheduleRepeatedTask(
             initialDelay: configuration.expirySweepInterval, delay: configuration.expirySweepInterval
-        ) { _ in state.keys.sweepExpired() }
+        ) { _ in
+            state.keys.sweepExpired()
+            memory.check(connected: state.clients.connectedCount)
+        }
         try await withGracefulShutdownHandler {
             try await channel.closeFuture.get()
         } onGracefulShutdown: {
