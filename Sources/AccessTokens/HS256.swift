@@ -26,7 +26,9 @@ public struct HS256: Sendable {
         return signingInput + "." + Base64URL.encode(Data(signature))
     }
 
-    public func verify(_ token: String, now: Date = Date()) throws(TokenError) -> TokenClaims {
+    /// - Parameter expiredGrace: seconds past `exp` during which the token still verifies, for
+    ///   jwt-auth's refresh (which accepts an expired token within its refresh TTL).
+    public func verify(_ token: String, now: Date = Date(), expiredGrace: Int = 0) throws(TokenError) -> TokenClaims {
         guard token.utf8.count <= Self.maximumTokenLength else { throw .malformed }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3,
@@ -46,7 +48,7 @@ public struct HS256: Sendable {
 
         guard let claims = try? JSONDecoder().decode(TokenClaims.self, from: payloadData) else { throw .invalidClaims }
         let seconds = Int(now.timeIntervalSince1970)
-        guard seconds < claims.exp + leeway else { throw .expired }
+        guard seconds < claims.exp + leeway + expiredGrace else { throw .expired }
         if let nbf = claims.nbf, seconds + leeway < nbf { throw .notYetValid }
         if let iat = claims.iat, seconds + leeway < iat { throw .issuedInFuture }
         if let prv = claims.prv, prv != TokenClaims.laravelUserModelHash { throw .wrongSubjectModel }

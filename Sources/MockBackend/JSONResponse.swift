@@ -16,6 +16,8 @@ enum JSONResponse {
     }
 
     static let unauthenticated = message("Unauthenticated.", status: .unauthorized)
+    /// Laravel's production 500: the details go to the log only.
+    static let serverError = message("Server Error", status: .internalServerError)
 }
 
 /// A refusal in the spec's error shape, with its HTTP status.

@@ -1,0 +1,27 @@
+import Hummingbird
+import Logging
+
+/// One route of the API, declared as data so that the error middleware knows every path and
+/// its methods (405 versus 404) before the routes are registered.
+struct BackendRoute: Sendable {
+    var method: HTTPRequest.Method
+    var path: String
+    var handler: @Sendable (Request) async -> Response
+
+    init(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping @Sendable (Request) async -> Response) {
+        self.method = method
+        self.path = path
+        self.handler = handler
+    }
+
+    /// A router whose middleware answers errors as Laravel does, serving `routes`.
+    static func router(_ routes: [BackendRoute], logger: Logger) -> Router<BasicRequestContext> {
+        let router = Router()
+        let table = Dictionary(grouping: routes, by: \.path).mapValues { $0.map(\.method) }
+        router.add(middleware: LaravelErrorMiddleware(routes: table, logger: logger))
+        for route in routes {
+            router.on(RouterPath(route.path), method: route.method) { request, _ in await route.handler(request) }
+        }
+        return router
+    }
+}
