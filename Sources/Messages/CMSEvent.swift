@@ -43,6 +43,8 @@ public struct CMSEventName: OpenName {
     public static let sessionError: CMSEventName = "session_error"
     public static let statusChanged: CMSEventName = "status_changed"
     public static let connectorStatusChanged: CMSEventName = "connector_status_changed"
+    public static let error: CMSEventName = "error"
+    public static let configurationChanged: CMSEventName = "configuration_changed"
     /// The CMS announces the URL of its API, so the backend can reach it (see the README).
     public static let cmsOnline: CMSEventName = "cms_online"
 }

@@ -15,32 +15,45 @@ struct BackendApplication {
     let database: BackendDatabase
     let actions: ChargingActions
     let events: CMSEventHandler
-    let verifier: HS256
+    let authenticator: BearerAuthenticator
+    let auth: AuthRoutes
+    let relay: OutboxRelay
     let logger: Logger
 
     init(configuration: BackendConfiguration, fleet: FleetDefinition, httpClient: HTTPClient, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         database = try BackendDatabase(path: configuration.databasePath, fleet: fleet)
-        let cms = CMSClient(httpClient: httpClient, baseURL: configuration.cmsURL, secret: configuration.cmsSecret, logger: logger)
-        let publisher = EventPublisher(redis: RedisClient(url: try RedisURL(configuration.redisURL)), logger: logger)
+        // The CMS's own announcement, from before a restart, beats the configured default.
+        let cmsURL = try database.setting(BackendDatabase.announcedCMSURL) ?? configuration.cmsURL
+        let cms = CMSClient(httpClient: httpClient, baseURL: cmsURL, secret: configuration.cmsSecret, logger: logger)
+        relay = OutboxRelay(database: database, redis: RedisClient(url: try RedisURL(configuration.redisURL)), logger: logger)
         actions = ChargingActions(database: database, cms: cms, logger: logger)
-        events = CMSEventHandler(database: database, cms: cms, publisher: publisher, logger: logger)
-        verifier = HS256(secret: configuration.jwtSecret)
+        events = CMSEventHandler(database: database, cms: cms, relay: relay, logger: logger)
+        let signer = HS256(secret: configuration.jwtSecret)
+        authenticator = BearerAuthenticator(verifier: signer, database: database)
+        auth = AuthRoutes(
+            database: database, authenticator: authenticator, signer: signer, issuer: configuration.issuer,
+            tokenTTLMinutes: configuration.tokenTTLMinutes, logger: logger)
+    }
+
+    var routes: [BackendRoute] {
+        [
+            BackendRoute(.get, "/health", health),
+            BackendRoute(.post, "/api/websocket/message", websocketMessage),
+            BackendRoute(.post, "/api/cms/events", cmsEvent),
+        ] + auth.routes
     }
 
     func router() -> Router<BasicRequestContext> {
-        let router = Router()
-        router.get("/health") { _, _ in JSONResponse.make(["status": "ok"]) }
-        router.post("/api/websocket/message") { request, _ in await self.websocketMessage(request) }
-        router.post("/api/cms/events") { request, _ in await self.cmsEvent(request) }
-        return router
+        BackendRoute.router(routes, logger: logger)
     }
 
     func application(onBound: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
             router: router(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "mock-backend"),
+            services: [relay],
             onServerRunning: { [logger, host = configuration.host] channel in
                 let port = channel.localAddress?.port ?? 0
                 logger.announceListening(scheme: "http", host: host, port: port)
@@ -51,8 +64,18 @@ struct BackendApplication {
 
     // MARK: Routes
 
+    /// 200 while the database answers; says whether Redis takes the published messages.
+    func health(_ request: Request) async -> Response {
+        let pending = try? await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
+        guard let pending else { return JSONResponse.make(["status": "error", "database": "down"], status: .serviceUnavailable) }
+        let body: JSONValue = [
+            "status": "ok", "database": "up", "redis": relay.isRedisReachable ? "up" : "down", "outbox": .int(pending),
+        ]
+        return JSONResponse.make(body)
+    }
+
     func websocketMessage(_ request: Request) async -> Response {
-        guard let userID = await authenticatedUser(request) else { return JSONResponse.unauthenticated }
+        guard let userID = await authenticator.authenticate(request)?.userID else { return JSONResponse.unauthenticated }
         guard let body = try? await request.body.collect(upTo: 1 << 20),
               let message = try? JSONCoding.decode(BackendRequest.self, from: Data(body.readableBytesView)),
               message.data.objectValue != nil
@@ -85,21 +108,5 @@ struct BackendApplication {
         } catch {
             return error.response
         }
-    }
-
-    /// The user of a valid bearer token: HS256 with `JWT_SECRET`, within `nbf`/`exp`, a known
-    /// user, not revoked.
-    func authenticatedUser(_ request: Request) async -> Int? {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
-              let claims = try? verifier.verify(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
-        else { return nil }
-        let known = try? await database.pool.read { db in
-            let user = try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE id = ?", arguments: [claims.sub]) ?? false
-            let revoked = try claims.jti.map {
-                try Bool.fetchOne(db, sql: "SELECT 1 FROM revoked_tokens WHERE jti = ?", arguments: [$0]) ?? false
-            } ?? false
-            return user && !revoked
-        }
-        return known == true ? claims.sub : nil
     }
 }

@@ -15,6 +15,26 @@ struct BackendDatabase: Sendable {
         try pool.write { db in try Self.seed(db, fleet: fleet) }
     }
 
+    /// Async reads and writes off the caller's thread (the sync overloads would block an event loop).
+    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+
+    func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        try await pool.write(body)
+    }
+
+    /// `settings` key of the URL the CMS last announced (`cms_online`).
+    static let announcedCMSURL = "cms_url"
+
+    static func setSetting(_ db: Database, _ key: String, to value: String) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", arguments: [key, value])
+    }
+
+    func setting(_ key: String) throws -> String? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key]) }
+    }
+
     static let activeStatuses = ["initiated", "charging", "stopping"]
 
     static var migrator: DatabaseMigrator {
@@ -86,8 +106,30 @@ struct BackendDatabase: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v2: user timestamps, connector watchers, outbox") { db in
+            try db.execute(sql: """
+                ALTER TABLE users ADD COLUMN email_verified_at TEXT;
+                ALTER TABLE users ADD COLUMN created_at TEXT;
+                ALTER TABLE users ADD COLUMN updated_at TEXT;
+                -- The user who receives a connector's charger_updates: set when a session starts,
+                -- cleared when the connector is Available again after it.
+                ALTER TABLE connectors ADD COLUMN watcher_user_id INTEGER REFERENCES users(id);
+                -- Messages for Redis, written in the transaction of the change they announce and
+                -- deleted once published, so a Redis outage or a crash loses none.
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    channel TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    created_at TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
+
+    /// One bcrypt of "password" per process: hashing is slow on purpose, and a mock's demo users
+    /// need no salt of their own.
+    static let seededPasswordHash = PasswordHasher.hash("password")
 
     /// The demo user (123, as in the spec's examples), a few more, and the fleet's chargers.
     static func seed(_ db: Database, fleet: FleetDefinition) throws {
@@ -97,10 +139,16 @@ struct BackendDatabase: Sendable {
             (125, "Bob Driver", "bob@example.com"),
             (126, "Carol Driver", "carol@example.com"),
         ]
+        let now = LaravelTime.now()
         for (id, name, email) in users {
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE id = ?", arguments: [id]) == nil else { continue }
+            // Every seeded user's password is "password", as in Laravel's default factory.
             try db.execute(
-                sql: "INSERT OR IGNORE INTO users (id, name, email, password_hash, id_tag) VALUES (?, ?, ?, ?, ?)",
-                arguments: [id, name, email, "", "RFID\(id)"])
+                sql: """
+                    INSERT INTO users (id, name, email, password_hash, id_tag, email_verified_at, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [id, name, email, seededPasswordHash, "RFID\(id)", now, now, now])
         }
         for charger in fleet.chargers {
             try db.execute(

@@ -3,15 +3,16 @@ import GRDB
 import Logging
 import Messages
 
-/// `POST /api/cms/events`: stores what the CMS reports, then publishes the spec's section 3
-/// messages to the user concerned.
+/// `POST /api/cms/events`: stores what the CMS reports and, in the same transaction, the
+/// spec's section 3 messages for the user concerned (the outbox publishes them).
 ///
-/// Who receives a charger's updates: the user of the connector's latest session, while that
-/// session is live and until the connector is Available again afterwards.
+/// Who receives a charger's updates: the connector's watcher, the user whose session started
+/// on it, from the start until the connector is Available again after the session. A
+/// charger-wide event (no connector) goes to the watchers of all its connectors.
 struct CMSEventHandler: Sendable {
     let database: BackendDatabase
     let cms: CMSClient
-    let publisher: EventPublisher
+    let relay: OutboxRelay
     let logger: Logger
 
     func handle(_ event: CMSEvent) async throws(ActionFailure) {
@@ -24,52 +25,54 @@ struct CMSEventHandler: Sendable {
             guard let url = event.data["url"]?.stringValue, url.hasPrefix("http") else {
                 throw .validation("data.url", "The data.url field must be an http URL.")
             }
+            // Remembered, so a restarted backend still reaches a CMS that announced itself once.
+            try await write("CMS announcement") { db in try BackendDatabase.setSetting(db, BackendDatabase.announcedCMSURL, to: url) }
             cms.announce(url: url)
         case .sessionStarted, .meterValue, .sessionStopped, .sessionCompleted, .sessionError:
-            try await handleSessionEvent(event)
-        case .statusChanged, .connectorStatusChanged:
-            try await handleStatusEvent(event)
+            guard let transactionID = event.transactionID else {
+                throw .validation("transaction_id", "The transaction id field is required.")
+            }
+            try await write("session event") { db in try Self.storeSessionEvent(event, transactionID: transactionID, db: db) }
+        case .statusChanged, .connectorStatusChanged, .error, .configurationChanged:
+            try await write("charger event") { db in try Self.storeChargerEvent(event, db: db) }
         default:
             throw ActionFailure(status: .unprocessableContent, error: "Unknown event", message: "The event '\(event.event)' is not supported")
         }
     }
 
-    // MARK: Session events
-
-    private func handleSessionEvent(_ event: CMSEvent) async throws(ActionFailure) {
-        guard let transactionID = event.transactionID else {
-            throw .validation("transaction_id", "The transaction id field is required.")
-        }
-        var fields = event.data.objectValue ?? [:]
-        fields["charger_id"] = .string(event.chargerID)
-        let session: SessionRow
-        let data: JSONValue
+    /// Runs `body` in a write transaction, then wakes the outbox relay.
+    private func write(_ what: String, _ body: @escaping @Sendable (Database) throws -> Void) async throws(ActionFailure) {
         do {
-            (session, data) = try await database.pool.write { [fields] db throws -> (SessionRow, JSONValue) in
-                var data = fields
-                guard let session = try SessionRow.fetchOne(
-                    db, sql: "SELECT * FROM sessions WHERE transaction_id = ?", arguments: [transactionID]) else {
-                    throw ActionFailure(status: .notFound, error: "Unknown transaction", message: "No session has transaction \(transactionID)")
-                }
-                data["connector_id"] = .int(session.connectorID)
-                try Self.store(event.event, data: .object(data), session: session, db: db)
-                let updated = try SessionRow.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [session.id])!
-                return (updated, .object(data))
-            }
+            try await database.write(body)
         } catch let failure as ActionFailure {
             throw failure
         } catch let error as DecodingError {
             throw ActionFailure(status: .unprocessableContent, error: "Validation failed", message: "Invalid event data: \(error)")
         } catch {
-            logger.error("could not store CMS event", metadata: ["error": "\(error)"])
+            logger.error("could not store a \(what)", metadata: ["error": "\(error)"])
             throw ActionFailure(status: .internalServerError, error: "Server Error", message: "The event could not be stored")
         }
+        relay.wake()
+    }
 
-        let eventName = SessionEvent(rawValue: event.event.rawValue)
-        let update = SessionUpdate(sessionID: session.id, transactionID: session.transactionID, event: eventName, data: data)
-        await publisher.publish(update, to: .sessionUpdates, user: session.userID)
-        if let notification = Self.notification(for: event.event, session: session) {
-            await publisher.publish(notification, to: .notifications, user: session.userID)
+    // MARK: Session events
+
+    private static func storeSessionEvent(_ event: CMSEvent, transactionID: Int, db: Database) throws {
+        guard let session = try SessionRow.fetchOne(db, sql: "SELECT * FROM sessions WHERE transaction_id = ?", arguments: [transactionID])
+        else {
+            throw ActionFailure(status: .notFound, error: "Unknown transaction", message: "No session has transaction \(transactionID)")
+        }
+        var fields = event.data.objectValue ?? [:]
+        fields["charger_id"] = .string(event.chargerID)
+        fields["connector_id"] = .int(session.connectorID)
+        let data = JSONValue.object(fields)
+        try store(event.event, data: data, session: session, db: db)
+
+        let update = SessionUpdate(
+            sessionID: session.id, transactionID: session.transactionID, event: SessionEvent(rawValue: event.event.rawValue), data: data)
+        try Outbox.enqueue(update, to: .sessionUpdates, user: session.userID, in: db)
+        if let notification = notification(for: event.event, session: session) {
+            try Outbox.enqueue(notification, to: .notifications, user: session.userID, in: db)
         }
     }
 
@@ -87,7 +90,7 @@ struct CMSEventHandler: Sendable {
                 arguments: [started.meterStart, started.startTime, started.idTag, now, session.id])
         case .meterValue:
             let meter = try data.decode(as: MeterValueData.self)
-            let duration = Self.seconds(from: session.startTime, to: meter.timestamp)
+            let duration = seconds(from: session.startTime, to: meter.timestamp)
             try db.execute(
                 sql: "INSERT INTO meter_values (session_id, energy_delivered, power, meter_value, timestamp) VALUES (?, ?, ?, ?, ?)",
                 arguments: [session.id, meter.energyDelivered, meter.power, meter.meterValue, meter.timestamp])
@@ -136,40 +139,59 @@ struct CMSEventHandler: Sendable {
 
     // MARK: Charger events
 
-    private func handleStatusEvent(_ event: CMSEvent) async throws(ActionFailure) {
-        let connectorID = event.connectorID ?? event.data["connector_id"]?.intValue
-        guard let connectorID, let status = event.data["status"]?.stringValue else {
-            throw .validation("data.status", "The data.status and connector id fields are required.")
+    private static func storeChargerEvent(_ event: CMSEvent, db: Database) throws {
+        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM chargers WHERE id = ?", arguments: [event.chargerID]) != nil else {
+            throw ActionFailure(status: .notFound, error: "Charger not found", message: "No charger with id \(event.chargerID)")
         }
-        let recipient: Int?
-        do {
-            recipient = try await database.pool.write { db throws -> Int? in
-                let previous = try String.fetchOne(
-                    db, sql: "SELECT status FROM connectors WHERE charger_id = ? AND connector_id = ?",
-                    arguments: [event.chargerID, connectorID])
-                guard let previous else {
-                    throw ActionFailure(
-                        status: .notFound, error: "Connector not found", message: "Charger \(event.chargerID) has no connector \(connectorID)")
-                }
+        let connectorID = event.connectorID ?? event.data["connector_id"]?.intValue
+        let status = event.data["status"]?.stringValue
+        if [.statusChanged, .connectorStatusChanged].contains(event.event), status == nil {
+            throw ActionFailure.validation("data.status", "The data.status field is required.")
+        }
+        var data = event.data.objectValue ?? [:]
+        var recipients: [Int]
+        if let connectorID {
+            guard let watcher = try Row.fetchOne(
+                db, sql: "SELECT watcher_user_id FROM connectors WHERE charger_id = ? AND connector_id = ?",
+                arguments: [event.chargerID, connectorID])
+            else {
+                throw ActionFailure(
+                    status: .notFound, error: "Connector not found", message: "Charger \(event.chargerID) has no connector \(connectorID)")
+            }
+            recipients = (watcher["watcher_user_id"] as Int?).map { [$0] } ?? []
+            data["connector_id"] = .int(connectorID)
+            if let status {
                 try db.execute(
                     sql: "UPDATE connectors SET status = ?, error_code = ? WHERE charger_id = ? AND connector_id = ?",
                     arguments: [status, event.data["error_code"]?.stringValue, event.chargerID, connectorID])
-                guard let latest = try SessionRow.fetchOne(
-                    db, sql: "SELECT * FROM sessions WHERE charger_id = ? AND connector_id = ? ORDER BY id DESC LIMIT 1",
-                    arguments: [event.chargerID, connectorID]) else { return nil }
-                let live = BackendDatabase.activeStatuses.contains(latest.status)
-                return live || previous != "Available" ? latest.userID : nil
+                try releaseWatcherIfDone(db, chargerID: event.chargerID, connectorID: connectorID, status: status)
+            } else if event.event == .error {
+                try db.execute(
+                    sql: "UPDATE connectors SET error_code = ? WHERE charger_id = ? AND connector_id = ?",
+                    arguments: [event.data["error_code"]?.stringValue, event.chargerID, connectorID])
             }
-        } catch let failure as ActionFailure {
-            throw failure
-        } catch {
-            logger.error("could not store status", metadata: ["error": "\(error)"])
-            throw ActionFailure(status: .internalServerError, error: "Server Error", message: "The status could not be stored")
+        } else {
+            recipients = try Int.fetchAll(
+                db, sql: "SELECT DISTINCT watcher_user_id FROM connectors WHERE charger_id = ? AND watcher_user_id IS NOT NULL",
+                arguments: [event.chargerID])
+            if let status {
+                try db.execute(sql: "UPDATE chargers SET status = ? WHERE id = ?", arguments: [status, event.chargerID])
+            }
         }
-        guard let recipient else { return }
-        var data = event.data.objectValue ?? [:]
-        data["connector_id"] = .int(connectorID)
         let update = ChargerUpdate(chargerID: event.chargerID, event: ChargerEvent(rawValue: event.event.rawValue), data: .object(data))
-        await publisher.publish(update, to: .chargerUpdates, user: recipient)
+        for user in recipients {
+            try Outbox.enqueue(update, to: .chargerUpdates, user: user, in: db)
+        }
+    }
+
+    /// The watcher stops receiving once the connector is Available with no live session on it.
+    private static func releaseWatcherIfDone(_ db: Database, chargerID: String, connectorID: Int, status: String) throws {
+        guard status == "Available" else { return }
+        try db.execute(
+            sql: """
+                UPDATE connectors SET watcher_user_id = NULL WHERE charger_id = ? AND connector_id = ?
+                AND NOT EXISTS (SELECT 1 FROM sessions WHERE charger_id = ? AND connector_id = ? AND status IN ('initiated','charging','stopping'))
+                """,
+            arguments: [chargerID, connectorID, chargerID, connectorID])
     }
 }

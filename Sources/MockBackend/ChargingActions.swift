@@ -31,7 +31,7 @@ struct ChargingActions: Sendable {
 
         let created: (sessionID: Int, transactionID: Int, idTag: String)
         do {
-            created = try await database.pool.write { db throws -> (Int, Int, String) in
+            created = try await database.write { db throws -> (Int, Int, String) in
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM chargers WHERE id = ?", arguments: [chargerID]) != nil else {
                     throw ActionFailure(status: .notFound, error: "Charger not found", message: "No charger with id \(chargerID)")
                 }
@@ -59,7 +59,11 @@ struct ChargingActions: Sendable {
                         VALUES (?, ?, ?, ?, ?, 'initiated', ?, ?)
                         """,
                     arguments: [transactionID, userID, chargerID, connectorID, idTag, now, now])
-                return (Int(db.lastInsertedRowID), transactionID, idTag)
+                let sessionID = Int(db.lastInsertedRowID)
+                try db.execute(
+                    sql: "UPDATE connectors SET watcher_user_id = ? WHERE charger_id = ? AND connector_id = ?",
+                    arguments: [userID, chargerID, connectorID])
+                return (sessionID, transactionID, idTag)
             }
         } catch let failure as ActionFailure {
             throw failure
@@ -94,10 +98,17 @@ struct ChargingActions: Sendable {
     }
 
     private func markFailed(_ sessionID: Int, reason: String) async {
-        _ = try? await database.pool.write { db in
+        _ = try? await database.write { db in
             try db.execute(
                 sql: "UPDATE sessions SET status = 'failed', failure_reason = ?, updated_at = ? WHERE id = ?",
                 arguments: [reason, Timestamp.now(), sessionID])
+            // Nothing happened on the connector: its updates are no longer this user's business.
+            try db.execute(
+                sql: """
+                    UPDATE connectors SET watcher_user_id = NULL WHERE status = 'Available'
+                    AND (charger_id, connector_id) = (SELECT charger_id, connector_id FROM sessions WHERE id = ?)
+                    """,
+                arguments: [sessionID])
         }
     }
 
@@ -133,7 +144,7 @@ struct ChargingActions: Sendable {
             throw ActionFailure(
                 status: .serviceUnavailable, error: "Charger unreachable", message: "The charging management system could not be reached")
         }
-        _ = try? await database.pool.write { db in
+        _ = try? await database.write { db in
             try db.execute(
                 sql: "UPDATE sessions SET status = 'stopping', updated_at = ? WHERE id = ? AND status IN ('initiated','charging')",
                 arguments: [Timestamp.now(), session.id])
@@ -192,7 +203,7 @@ struct ChargingActions: Sendable {
 
     private func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(ActionFailure) -> T {
         do {
-            return try await database.pool.read(body)
+            return try await database.read(body)
         } catch {
             logger.error("database read failed", metadata: ["error": "\(error)"])
             throw ActionFailure(status: .internalServerError, error: "Server Error", message: "The database could not be read")

@@ -8,6 +8,7 @@ import HummingbirdTesting
 import Logging
 import Messages
 import NIOConcurrencyHelpers
+import RESP
 import TestSupport
 
 @testable import MockBackend
@@ -43,13 +44,20 @@ struct BackendUnderTest: Sendable {
     let backend: BackendApplication
     let cms: StubCMS
     let redisURL: String
+    let redisPort: Int
 
     func token(user: Int) throws -> String {
         try HS256(secret: Self.secret).sign(TokenClaims.laravel(userID: user, issuer: "test", ttl: 3600))
     }
 
-    static func run(cmsReachable: Bool = true, _ body: @Sendable (BackendUnderTest, any TestClientProtocol) async throws -> Void) async throws {
-        let redis = try await RedisServerProcess()
+    /// - Parameter redisRunning: false leaves Redis down; the test may start it on `redisPort`.
+    static func run(
+        cmsReachable: Bool = true, redisRunning: Bool = true,
+        _ body: @Sendable (BackendUnderTest, any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let redis = redisRunning ? try await RedisServerProcess() : nil
+        let redisPort = if let redis { redis.port } else { try await freePort() }
+        let redisURL = "redis://127.0.0.1:\(redisPort)"
         let cms = StubCMS()
         let cmsPort = Announcement<Int>()
         let database = FileManager.default.temporaryDirectory.appendingPathComponent("backend-\(UUID()).sqlite").path
@@ -58,22 +66,22 @@ struct BackendUnderTest: Sendable {
             try await withServices([cms.application { cmsPort.announce($0) }]) {
                 var configuration = BackendConfiguration(jwtSecret: secret, cmsSecret: cmsSecret)
                 configuration.databasePath = database
-                configuration.redisURL = redis.url
+                configuration.redisURL = redisURL
                 configuration.cmsURL = cmsReachable ? "http://127.0.0.1:\(await cmsPort.value)" : "http://127.0.0.1:\(try await freePort())"
                 let backend = try BackendApplication(
                     configuration: configuration, fleet: .builtIn, httpClient: httpClient, logger: Logger(label: "mock-backend"))
-                let underTest = BackendUnderTest(backend: backend, cms: cms, redisURL: redis.url)
+                let underTest = BackendUnderTest(backend: backend, cms: cms, redisURL: redisURL, redisPort: redisPort)
                 try await backend.application().test(.router) { client in
                     try await body(underTest, client)
                 }
             }
         } catch {
             try? await httpClient.shutdown()
-            await redis.stop()
+            await redis?.stop()
             throw error
         }
         try await httpClient.shutdown()
-        await redis.stop()
+        await redis?.stop()
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
     }
 }
@@ -88,7 +96,55 @@ extension TestClientProtocol {
         }
     }
 
+    func get(_ path: String, bearer: String? = nil) async throws -> (HTTPResponse.Status, JSONValue) {
+        var headers: HTTPFields = [:]
+        if let bearer { headers[.authorization] = "Bearer \(bearer)" }
+        return try await execute(uri: path, method: .get, headers: headers) { response in
+            (response.status, (try? JSONCoding.decode(JSONValue.self, from: Data(response.body.readableBytesView))) ?? .null)
+        }
+    }
+
     func action(_ action: String, _ data: String, user: Int, token: String) async throws -> (HTTPResponse.Status, JSONValue) {
         try await post("/api/websocket/message", json: #"{"action":"\#(action)","data":\#(data),"userId":\#(user)}"#, bearer: token)
     }
+}
+
+/// A Redis subscriber to users' channels that records what arrives, in order.
+final class PublishedMessages: Sendable {
+    private let received = NIOLockedValueBox<[(channel: String, payload: JSONValue)]>([])
+    private let connection: RESPConnection
+
+    private init(connection: RESPConnection) { self.connection = connection }
+
+    static func subscribe(_ url: String, users: [Int]) async throws -> PublishedMessages {
+        let box = NIOLockedValueBox<PublishedMessages?>(nil)
+        let connection = try await RESPConnection.connect(to: RedisURL(url), onPush: { elements in
+            guard elements.count == 3, elements[0].string == "message", let channel = elements[1].string,
+                  let payload = elements[2].string, let json = try? JSONCoding.decode(JSONValue.self, from: payload)
+            else { return }
+            box.withLockedValue { $0 }?.received.withLockedValue { $0.append((channel, json)) }
+        })
+        let recorder = PublishedMessages(connection: connection)
+        box.withLockedValue { $0 = recorder }
+        let channels = users.flatMap { UserChannel.names(forUser: $0) }
+        connection.sendWithoutReply(["SUBSCRIBE"] + channels)
+        let probe = try await RESPConnection.connect(to: RedisURL(url))
+        try await waitUntil {
+            let counts = try await probe.send(["PUBSUB", "NUMSUB"] + channels).array ?? []
+            return stride(from: 1, to: counts.count, by: 2).allSatisfy { counts[$0].integer == 1 }
+        }
+        await probe.close()
+        return recorder
+    }
+
+    var all: [(channel: String, payload: JSONValue)] { received.withLockedValue { $0 } }
+
+    func on(_ channel: String) -> [JSONValue] { all.filter { $0.channel == channel }.map(\.payload) }
+
+    /// Waits until `count` messages in all have arrived.
+    func waitFor(count: Int) async throws {
+        try await waitUntil { self.all.count >= count }
+    }
+
+    func close() async { await connection.close() }
 }

@@ -74,4 +74,73 @@ struct CMSEventTests {
             #expect(status == .unprocessableContent)
         }
     }
+
+    @Test func eventsWaitInTheOutboxWhileRedisIsDownAndArriveInOrder() async throws {
+        try await BackendUnderTest.run(redisRunning: false) { backend, client in
+            let token = try backend.token(user: 123)
+            let (_, started) = try await client.action("start_charging", #"{"charger_id":"CP001"}"#, user: 123, token: token)
+            let transaction = try #require(started["data"]?["transaction_id"]?.intValue)
+            for energy in 1...3 {
+                let event = #"{"event":"meter_value","charger_id":"CP001","transaction_id":\#(transaction),"data":{"energy_delivered":\#(energy),"power":7.2,"meter_value":\#(energy * 1000),"timestamp":"2025-01-29T12:0\#(energy):00Z"}}"#
+                let (status, _) = try await client.post("/api/cms/events", json: event, bearer: BackendUnderTest.cmsSecret)
+                #expect(status == .ok)
+            }
+            try await waitUntil { try await client.get("/health").1["redis"] == "down" }
+            #expect(try await client.get("/health").1["outbox"] == 3)
+            let (_, active) = try await client.action("get_active_session", "{}", user: 123, token: token)
+            #expect(active["data"]?["energy_delivered"] == 3)
+
+            // Redis comes back refusing the backend (no password) until the subscriber is ready.
+            let redis = try await RedisServerProcess(port: backend.redisPort, arguments: ["--requirepass", "pw"])
+            let recorder = try await PublishedMessages.subscribe("redis://:pw@127.0.0.1:\(backend.redisPort)", users: [123])
+            let admin = try await RESPConnection.connect(to: RedisURL(port: backend.redisPort, password: "pw"))
+            try await admin.send(["CONFIG", "SET", "requirepass", ""])
+            try await recorder.waitFor(count: 3)
+            let energies = recorder.on("user:123:session_updates").map { $0["data"]?["energy_delivered"] }
+            #expect(energies == [1, 2, 3])
+            try await waitUntil { try await client.get("/health").1["outbox"] == 0 }
+            #expect(try await client.get("/health").1["redis"] == "up")
+            await admin.close()
+            await recorder.close()
+            await redis.stop()
+        }
+    }
+
+    @Test func chargerUpdatesGoToTheConnectorsWatcherUntilItIsAvailableAgain() async throws {
+        try await BackendUnderTest.run { backend, client in
+            let recorder = try await PublishedMessages.subscribe(backend.redisURL, users: [123, 124])
+            func post(_ body: String) async throws {
+                let (status, json) = try await client.post("/api/cms/events", json: body, bearer: BackendUnderTest.cmsSecret)
+                #expect(status == .ok, "\(json)")
+            }
+            func status(_ connector: Int, _ status: String, previous: String) async throws {
+                try await post(#"{"event":"connector_status_changed","charger_id":"CP001","connector_id":\#(connector),"data":{"status":"\#(status)","previous_status":"\#(previous)","error_code":null,"timestamp":"2025-01-29T12:00:00Z"}}"#)
+            }
+            // Nobody watches an idle connector.
+            try await status(1, "Unavailable", previous: "Available")
+            try await status(1, "Available", previous: "Unavailable")
+
+            let (_, started) = try await client.action("start_charging", #"{"charger_id":"CP001"}"#, user: 123, token: try backend.token(user: 123))
+            let transaction = try #require(started["data"]?["transaction_id"]?.intValue)
+            try await status(1, "Preparing", previous: "Available")
+            try await post(#"{"event":"error","charger_id":"CP001","connector_id":1,"data":{"error_code":"GroundFailure","info":"test"}}"#)
+            try await post(#"{"event":"session_stopped","charger_id":"CP001","transaction_id":\#(transaction),"data":{"meter_start":0,"meter_stop":0,"energy_delivered":0,"duration":0,"start_time":"2025-01-29T12:00:00Z","stop_time":"2025-01-29T12:00:00Z","stop_reason":"Local"}}"#)
+            try await status(1, "Available", previous: "Finishing")
+            // The session is over and the connector free: user 123 no longer hears about it.
+            try await status(1, "Faulted", previous: "Available")
+
+            // A marker for user 124; the outbox is in order, so everything before it has arrived.
+            _ = try await client.action("start_charging", #"{"charger_id":"CP001","connector_id":2}"#, user: 124, token: try backend.token(user: 124))
+            try await status(2, "Preparing", previous: "Available")
+            try await waitUntil { !recorder.on("user:124:charger_updates").isEmpty }
+
+            let updates = recorder.on("user:123:charger_updates")
+            #expect(updates.map { $0["event"] } == ["connector_status_changed", "error", "connector_status_changed"])
+            #expect(updates.map { $0["data"]?["status"] } == ["Preparing", nil, "Available"])
+            #expect(updates[1]["data"] == ["connector_id": 1, "error_code": "GroundFailure", "info": "test"])
+            #expect(updates.allSatisfy { $0["type"] == "charger_update" && $0["charger_id"] == "CP001" })
+            #expect(recorder.on("user:124:charger_updates").count == 1)
+            await recorder.close()
+        }
+    }
 }
