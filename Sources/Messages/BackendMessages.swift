@@ -14,6 +14,15 @@ public struct BackendRequest: Codable, Sendable, Equatable {
     public var json: JSONValue {
         .object(["action": .string(action.rawValue), "data": data, "userId": .int(userId)])
     }
+
+    /// Reads the body from parsed JSON (hot paths): nil unless `action` is a string, `data` an
+    /// object and `userId` an integer.
+    public init?(json: JSONValue) {
+        guard let action = json["action"]?.stringValue, let data = json["data"], data.objectValue != nil,
+              case .int(let userId)? = json["userId"]
+        else { return nil }
+        self.init(action: ActionName(rawValue: action), data: data, userId: userId)
+    }
 }
 
 /// Spec section 2: the backend's answer, success (`data`) or error (`error` and `message`).

@@ -18,6 +18,23 @@ public struct CMSEvent: Codable, Sendable, Equatable {
         self.data = data
     }
 
+    /// Reads an event from parsed JSON (the backend's hot path), with the rules of the
+    /// `Decodable` form: nil when a field has the wrong type.
+    public init?(json: JSONValue) {
+        guard let event = json["event"]?.stringValue, let chargerID = json["charger_id"]?.stringValue else { return nil }
+        func optionalInt(_ key: String) -> Int?? {
+            guard let value = json[key], !value.isNull else { return .some(nil) }
+            guard case .int(let number) = value else { return nil }
+            return .some(number)
+        }
+        guard let connectorID = optionalInt("connector_id"), let transactionID = optionalInt("transaction_id") else { return nil }
+        // (JSONValue is ExpressibleByNilLiteral: test for null rather than map to nil.)
+        let data = json["data"] ?? .null
+        self.init(
+            event: CMSEventName(rawValue: event), chargerID: chargerID, connectorID: connectorID, transactionID: transactionID,
+            data: data.isNull ? .object([:]) : data)
+    }
+
     enum CodingKeys: String, CodingKey {
         case event, chargerID = "charger_id", connectorID = "connector_id", transactionID = "transaction_id", data
     }
@@ -28,7 +45,8 @@ public struct CMSEvent: Codable, Sendable, Equatable {
         chargerID = try container.decode(String.self, forKey: .chargerID)
         connectorID = try container.decodeIfPresent(Int.self, forKey: .connectorID)
         transactionID = try container.decodeIfPresent(Int.self, forKey: .transactionID)
-        data = try container.decodeIfPresent(JSONValue.self, forKey: .data) ?? .object([:])
+        let data = try container.decodeIfPresent(JSONValue.self, forKey: .data) ?? .null
+        self.data = data.isNull ? .object([:]) : data
     }
 }
 

@@ -30,7 +30,7 @@ public enum JSONCoding {
 extension JSONValue {
     /// Re-types a JSON value: `JSONValue(someCodable)` and `value.decode(as: T.self)`.
     public init<T: Encodable>(encoding value: T) throws {
-        self = try JSONCoding.decode(JSONValue.self, from: try JSONCoding.encode(value))
+        self = try JSONValueEncoder.encode(value)
     }
 
     public func decode<T: Decodable>(as type: T.Type) throws -> T {

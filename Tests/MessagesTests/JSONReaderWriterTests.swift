@@ -50,4 +50,49 @@ struct JSONReaderWriterTests {
         let request = BackendRequest(action: .stopCharging, data: ["charger_id": "CP001", "future_field": [1]], userId: 123)
         #expect(JSONWriter.string(request.json) == (try JSONCoding.encodeString(request)))
     }
+
+    @Test func encodingToAValueWritesWhatJSONCodingWrites() throws {
+        struct Mixed: Codable {
+            var url = URL(string: "http://127.0.0.1:9000/api")!
+            var data = Data([1, 2, 3])
+            var missing: String? = nil
+            var present: String? = "here"
+            var small: Float = 0.5
+            var whole = 230.0
+            var list = [1, 2]
+            var nested = ["k": [true]]
+        }
+        func check<T: Encodable>(_ value: T) throws {
+            #expect(JSONWriter.string(try JSONValue(encoding: value)) == (try JSONCoding.encodeString(value)), "\(T.self)")
+        }
+        try check(Mixed())
+        try check(SessionUpdate(sessionID: 456, transactionID: 789, event: .meterValue, data: ["power": 7.2], timestamp: "2025-01-29T12:00:00Z"))
+        try check(StartChargingResult(sessionID: 1, transactionID: 2, chargerID: "CP001", connectorID: 1))
+        try check(ChargerListResult(chargers: [ChargerStatusResult(chargerID: "CP001", name: "A", status: "Available", connectors: [.init(connectorID: 1, status: "Available")])]))
+        try check(ActiveSessionResult(sessionID: 1, transactionID: 2, chargerID: "CP001", connectorID: 1, status: "charging", energyDelivered: 1.5, power: 7, duration: 60, startTime: nil))
+        try check(BackendResponse(success: false, error: "E", message: "M"))
+        try check(NotificationMessage(title: "T", message: "M", data: ["session_id": 1], timestamp: "2025-01-29T12:00:00Z"))
+    }
+
+    @Test func cmsEventsAndBackendRequestsReadFromJSONAsTheirDecodableForms() throws {
+        let events = [
+            #"{"event":"meter_value","charger_id":"CP001","connector_id":1,"transaction_id":789,"data":{"power":7.2}}"#,
+            #"{"event":"status_changed","charger_id":"CP002","data":{"status":"Faulted"}}"#,
+            #"{"event":"cms_online","charger_id":"*","connector_id":null,"data":null}"#,
+        ]
+        for text in events {
+            let viaDecodable = try JSONCoding.decode(CMSEvent.self, from: text)
+            let viaReader = CMSEvent(json: try JSONReader.parse(text))
+            #expect(viaReader == viaDecodable, "\(text) \(String(describing: viaReader))")
+        }
+        for text in [#"{"charger_id":"CP001"}"#, #"{"event":"x","charger_id":"CP001","transaction_id":"789"}"#, #"{"event":1,"charger_id":"C"}"#] {
+            #expect(CMSEvent(json: try JSONReader.parse(text)) == nil, "\(text)")
+            #expect(throws: (any Error).self) { try JSONCoding.decode(CMSEvent.self, from: text) }
+        }
+        let request = #"{"action":"start_charging","data":{"charger_id":"CP001","extra":[1]},"userId":123}"#
+        #expect(BackendRequest(json: try JSONReader.parse(request)) == (try JSONCoding.decode(BackendRequest.self, from: request)))
+        for text in [#"{"action":"a","data":[],"userId":1}"#, #"{"action":"a","data":{},"userId":"1"}"#, #"{"data":{},"userId":1}"#] {
+            #expect(BackendRequest(json: try JSONReader.parse(text)) == nil, "\(text)")
+        }
+    }
 }
