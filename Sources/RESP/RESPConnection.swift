@@ -53,6 +53,23 @@ public final class RESPConnection: Sendable {
         return reply
     }
 
+    /// Sends every command in one write (pipelining) and returns the replies in order; Redis
+    /// error replies are returned, not thrown, so one refusal does not hide the others.
+    public func pipeline(_ commands: [[String]]) async throws -> [RESPValue] {
+        let promises = commands.map { command in
+            let promise = channel.eventLoop.makePromise(of: RESPValue.self)
+            channel.write(RESPRequest(command: .command(command), promise: promise)).whenFailure { promise.fail($0) }
+            return promise
+        }
+        channel.flush()
+        var replies: [RESPValue] = []
+        replies.reserveCapacity(promises.count)
+        for promise in promises {
+            replies.append(try await promise.futureResult.get())
+        }
+        return replies
+    }
+
     /// Sends a command whose replies arrive as pushes (SUBSCRIBE, UNSUBSCRIBE, ...).
     public func sendWithoutReply(_ arguments: [String]) {
         channel.writeAndFlush(RESPRequest(command: .command(arguments), promise: nil), promise: nil)

@@ -28,6 +28,18 @@ public actor RedisClient {
         }
     }
 
+    /// Pipelines the commands; a broken connection is dropped, to be opened again next time.
+    public func pipeline(_ commands: [[String]]) async throws -> [RESPValue] {
+        let connection = try await currentConnection()
+        do {
+            return try await connection.pipeline(commands)
+        } catch {
+            if self.connection === connection { self.connection = nil }
+            await connection.close()
+            throw error
+        }
+    }
+
     /// PUBLISH; returns how many subscribers received the message.
     @discardableResult
     public func publish(_ message: String, to channel: String) async throws -> Int {
