@@ -26,9 +26,18 @@ public struct HS256: Sendable {
         return signingInput + "." + Base64URL.encode(Data(signature))
     }
 
+    /// Checks the token completely: `verifySignature`, then `checkTimes`.
     /// - Parameter expiredGrace: seconds past `exp` during which the token still verifies, for
     ///   jwt-auth's refresh (which accepts an expired token within its refresh TTL).
     public func verify(_ token: String, now: Date = Date(), expiredGrace: Int = 0) throws(TokenError) -> TokenClaims {
+        let claims = try verifySignature(token)
+        try checkTimes(claims, now: now, expiredGrace: expiredGrace)
+        return claims
+    }
+
+    /// The claims of a token whose header, signature and claim types are right, whatever the
+    /// time. A cache of verified tokens calls `checkTimes` on every use.
+    public func verifySignature(_ token: String) throws(TokenError) -> TokenClaims {
         guard token.utf8.count <= Self.maximumTokenLength else { throw .malformed }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3,
@@ -47,12 +56,16 @@ public struct HS256: Sendable {
         }
 
         guard let claims = try? JSONDecoder().decode(TokenClaims.self, from: payloadData) else { throw .invalidClaims }
+        if let prv = claims.prv, prv != TokenClaims.laravelUserModelHash { throw .wrongSubjectModel }
+        return claims
+    }
+
+    /// `exp` (plus `expiredGrace`), `nbf` and `iat` against `now`, with `leeway`.
+    public func checkTimes(_ claims: TokenClaims, now: Date = Date(), expiredGrace: Int = 0) throws(TokenError) {
         let seconds = Int(now.timeIntervalSince1970)
         guard seconds < claims.exp + leeway + expiredGrace else { throw .expired }
         if let nbf = claims.nbf, seconds + leeway < nbf { throw .notYetValid }
         if let iat = claims.iat, seconds + leeway < iat { throw .issuedInFuture }
-        if let prv = claims.prv, prv != TokenClaims.laravelUserModelHash { throw .wrongSubjectModel }
-        return claims
     }
 
     private struct Header: Decodable {
