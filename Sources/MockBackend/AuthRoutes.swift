@@ -4,6 +4,7 @@ import GRDB
 import Hummingbird
 import Logging
 import Messages
+import NIOPosix
 
 /// `/api/auth/*` as jwt-auth's documented `AuthController` answers: login, me, refresh, logout.
 struct AuthRoutes: Sendable {
@@ -19,6 +20,7 @@ struct AuthRoutes: Sendable {
 
     var routes: [BackendRoute] {
         [
+            BackendRoute(.post, "/api/auth/register", register),
             BackendRoute(.post, "/api/auth/login", login),
             BackendRoute(.get, "/api/auth/me", me),
             BackendRoute(.post, "/api/auth/me", me),
@@ -39,7 +41,7 @@ struct AuthRoutes: Sendable {
         }
         guard errors.isEmpty, let email, let password else { return errors.response }
 
-        let user = try? await database.read { db -> (id: Int, hash: String)? in
+        let user = try? database.read { db -> (id: Int, hash: String)? in
             try Row.fetchOne(db, sql: "SELECT id, password_hash FROM users WHERE email = ? COLLATE NOCASE", arguments: [email])
                 .map { ($0["id"], $0["password_hash"]) }
         }
@@ -52,9 +54,53 @@ struct AuthRoutes: Sendable {
         return tokenResponse(userID: userID)
     }
 
+    /// A new user (id tag `RFID<id>`), answered with a token as from login: 201.
+    func register(_ request: Request) async -> Response {
+        guard let fields = try? await RequestFields(request) else {
+            return JSONResponse.message("The request body could not be read.", status: .badRequest)
+        }
+        var errors = ValidationErrors()
+        let name = fields.requiredString("name", errors: &errors)
+        let email = fields.requiredString("email", errors: &errors)
+        let password = fields.requiredString("password", errors: &errors)
+        if let name, name.count > 255 { errors.add("name", "The name field must not be greater than 255 characters.") }
+        if let email, !email.contains("@") { errors.add("email", "The email field must be a valid email address.") }
+        if let password, password.count < 8 { errors.add("password", "The password field must be at least 8 characters.") }
+        if let password, let confirmation = fields.optionalString("password_confirmation"), confirmation != password {
+            errors.add("password", "The password field confirmation does not match.")
+        }
+        guard errors.isEmpty, let name, let email, let password else { return errors.response }
+
+        let hash = (try? await NIOThreadPool.singleton.runIfActive { PasswordHasher.hash(password) }) ?? ""
+        let now = LaravelTime.now()
+        let created: Int?
+        do {
+            created = try database.write { db -> Int? in
+                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE email = ? COLLATE NOCASE", arguments: [email]) == nil else {
+                    return nil
+                }
+                try db.execute(
+                    sql: "INSERT INTO users (name, email, password_hash, id_tag, created_at, updated_at) VALUES (?, ?, ?, '', ?, ?)",
+                    arguments: [name, email, hash, now, now])
+                let id = Int(db.lastInsertedRowID)
+                try db.execute(sql: "UPDATE users SET id_tag = ? WHERE id = ?", arguments: ["RFID\(id)", id])
+                return id
+            }
+        } catch {
+            logger.error("could not register a user", metadata: ["error": "\(error)"])
+            return JSONResponse.serverError
+        }
+        guard let userID = created else {
+            errors.add("email", "The email has already been taken.")
+            return errors.response
+        }
+        logger.info("registered", metadata: ["user": "\(userID)"])
+        return tokenResponse(userID: userID, status: .created)
+    }
+
     func me(_ request: Request) async -> Response {
-        guard let token = await authenticator.authenticate(request) else { return JSONResponse.unauthenticated }
-        let user = try? await database.read { db -> JSONValue? in
+        guard let token = authenticator.authenticate(request) else { return JSONResponse.unauthenticated }
+        let user = try? database.read { db -> JSONValue? in
             guard let row = try Row.fetchOne(
                 db, sql: "SELECT id, name, email, email_verified_at, created_at, updated_at FROM users WHERE id = ?",
                 arguments: [token.userID])
@@ -75,9 +121,9 @@ struct AuthRoutes: Sendable {
     /// A new token for the same user; the old one is revoked (jwt-auth's blacklist).
     func refresh(_ request: Request) async -> Response {
         let grace = refreshTTLMinutes * 60
-        guard let token = await authenticator.authenticate(request, expiredGrace: grace) else { return JSONResponse.unauthenticated }
+        guard let token = authenticator.authenticate(request, expiredGrace: grace) else { return JSONResponse.unauthenticated }
         do {
-            try await authenticator.revoke(token, keepFor: grace)
+            try authenticator.revoke(token, keepFor: grace)
         } catch {
             logger.error("could not revoke a refreshed token", metadata: ["error": "\(error)"])
             return JSONResponse.serverError
@@ -86,9 +132,9 @@ struct AuthRoutes: Sendable {
     }
 
     func logout(_ request: Request) async -> Response {
-        guard let token = await authenticator.authenticate(request) else { return JSONResponse.unauthenticated }
+        guard let token = authenticator.authenticate(request) else { return JSONResponse.unauthenticated }
         do {
-            try await authenticator.revoke(token)
+            try authenticator.revoke(token)
         } catch {
             logger.error("could not revoke a token", metadata: ["error": "\(error)"])
             return JSONResponse.serverError
@@ -97,12 +143,12 @@ struct AuthRoutes: Sendable {
         return JSONResponse.message("Successfully logged out", status: .ok)
     }
 
-    private func tokenResponse(userID: Int) -> Response {
+    private func tokenResponse(userID: Int, status: HTTPResponse.Status = .ok) -> Response {
         let ttl = tokenTTLMinutes * 60
         guard let token = try? signer.sign(TokenClaims.laravel(userID: userID, issuer: issuer, ttl: ttl)) else {
             return JSONResponse.serverError
         }
         let json: JSONValue = ["access_token": .string(token), "token_type": "bearer", "expires_in": .int(ttl)]
-        return JSONResponse.make(json)
+        return JSONResponse.make(json, status: status)
     }
 }

@@ -31,7 +31,7 @@ struct BackendApplication {
         actions = ChargingActions(database: database, cms: cms, logger: logger)
         events = CMSEventHandler(database: database, cms: cms, relay: relay, logger: logger)
         let signer = HS256(secret: configuration.jwtSecret)
-        authenticator = BearerAuthenticator(verifier: signer, database: database)
+        authenticator = try BearerAuthenticator(verifier: signer, database: database)
         auth = AuthRoutes(
             database: database, authenticator: authenticator, signer: signer, issuer: configuration.issuer,
             tokenTTLMinutes: configuration.tokenTTLMinutes, logger: logger)
@@ -66,7 +66,7 @@ struct BackendApplication {
 
     /// 200 while the database answers; says whether Redis takes the published messages.
     func health(_ request: Request) async -> Response {
-        let pending = try? await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
+        let pending = try? database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
         guard let pending else { return JSONResponse.make(["status": "error", "database": "down"], status: .serviceUnavailable) }
         let body: JSONValue = [
             "status": "ok", "database": "up", "redis": relay.isRedisReachable ? "up" : "down", "outbox": .int(pending),
@@ -75,10 +75,10 @@ struct BackendApplication {
     }
 
     func websocketMessage(_ request: Request) async -> Response {
-        guard let userID = await authenticator.authenticate(request)?.userID else { return JSONResponse.unauthenticated }
+        guard let userID = authenticator.authenticate(request)?.userID else { return JSONResponse.unauthenticated }
         guard let body = try? await request.body.collect(upTo: 1 << 20),
-              let message = try? JSONCoding.decode(BackendRequest.self, from: Data(body.readableBytesView)),
-              message.data.objectValue != nil
+              let json = try? JSONReader.parse(body.readableBytesView),
+              let message = BackendRequest(json: json)
         else {
             return ActionFailure(status: .badRequest, error: "Invalid request", message: "The body must be {action, data, userId}").response
         }
@@ -87,10 +87,10 @@ struct BackendApplication {
         }
         do {
             let data = try await actions.handle(message)
-            logger.info("action handled", metadata: ["action": "\(message.action)", "user": "\(userID)"])
+            logger.debug("action handled", metadata: ["action": "\(message.action)", "user": "\(userID)"])
             return JSONResponse.make(BackendResponse(success: true, data: data))
         } catch {
-            logger.info("action refused", metadata: ["action": "\(message.action)", "user": "\(userID)", "error": "\(error.error)"])
+            logger.debug("action refused", metadata: ["action": "\(message.action)", "user": "\(userID)", "error": "\(error.error)"])
             return error.response
         }
     }
@@ -98,7 +98,8 @@ struct BackendApplication {
     func cmsEvent(_ request: Request) async -> Response {
         guard request.headers[.authorization] == "Bearer \(configuration.cmsSecret)" else { return JSONResponse.unauthenticated }
         guard let body = try? await request.body.collect(upTo: 1 << 20),
-              let event = try? JSONCoding.decode(CMSEvent.self, from: Data(body.readableBytesView))
+              let json = try? JSONReader.parse(body.readableBytesView),
+              let event = CMSEvent(json: json)
         else {
             return ActionFailure(status: .badRequest, error: "Invalid event", message: "The body must be a CMS event").response
         }

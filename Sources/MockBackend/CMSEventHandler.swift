@@ -16,7 +16,7 @@ struct CMSEventHandler: Sendable {
     let logger: Logger
 
     func handle(_ event: CMSEvent) async throws(ActionFailure) {
-        logger.info("CMS event", metadata: [
+        logger.debug("CMS event", metadata: [
             "event": "\(event.event)", "charger": "\(event.chargerID)",
             "transaction": "\(event.transactionID.map(String.init) ?? "-")",
         ])
@@ -26,24 +26,24 @@ struct CMSEventHandler: Sendable {
                 throw .validation("data.url", "The data.url field must be an http URL.")
             }
             // Remembered, so a restarted backend still reaches a CMS that announced itself once.
-            try await write("CMS announcement") { db in try BackendDatabase.setSetting(db, BackendDatabase.announcedCMSURL, to: url) }
+            try write("CMS announcement") { db in try BackendDatabase.setSetting(db, BackendDatabase.announcedCMSURL, to: url) }
             cms.announce(url: url)
         case .sessionStarted, .meterValue, .sessionStopped, .sessionCompleted, .sessionError:
             guard let transactionID = event.transactionID else {
                 throw .validation("transaction_id", "The transaction id field is required.")
             }
-            try await write("session event") { db in try Self.storeSessionEvent(event, transactionID: transactionID, db: db) }
+            try write("session event") { db in try Self.storeSessionEvent(event, transactionID: transactionID, db: db) }
         case .statusChanged, .connectorStatusChanged, .error, .configurationChanged:
-            try await write("charger event") { db in try Self.storeChargerEvent(event, db: db) }
+            try write("charger event") { db in try Self.storeChargerEvent(event, db: db) }
         default:
             throw ActionFailure(status: .unprocessableContent, error: "Unknown event", message: "The event '\(event.event)' is not supported")
         }
     }
 
     /// Runs `body` in a write transaction, then wakes the outbox relay.
-    private func write(_ what: String, _ body: @escaping @Sendable (Database) throws -> Void) async throws(ActionFailure) {
+    private func write(_ what: String, _ body: (Database) throws -> Void) throws(ActionFailure) {
         do {
-            try await database.write(body)
+            try database.write(body)
         } catch let failure as ActionFailure {
             throw failure
         } catch let error as DecodingError {

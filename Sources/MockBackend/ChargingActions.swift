@@ -31,7 +31,7 @@ struct ChargingActions: Sendable {
 
         let created: (sessionID: Int, transactionID: Int, idTag: String)
         do {
-            created = try await database.write { db throws -> (Int, Int, String) in
+            created = try database.write { db throws -> (Int, Int, String) in
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM chargers WHERE id = ?", arguments: [chargerID]) != nil else {
                     throw ActionFailure(status: .notFound, error: "Charger not found", message: "No charger with id \(chargerID)")
                 }
@@ -98,7 +98,7 @@ struct ChargingActions: Sendable {
     }
 
     private func markFailed(_ sessionID: Int, reason: String) async {
-        _ = try? await database.write { db in
+        _ = try? database.write { db in
             try db.execute(
                 sql: "UPDATE sessions SET status = 'failed', failure_reason = ?, updated_at = ? WHERE id = ?",
                 arguments: [reason, Timestamp.now(), sessionID])
@@ -116,7 +116,7 @@ struct ChargingActions: Sendable {
 
     func stopCharging(_ data: JSONValue, userID: Int) async throws(ActionFailure) -> JSONValue {
         let chargerID = try Validate.optionalString(data, "charger_id")
-        let session: SessionRow? = try await read { db in
+        let session: SessionRow? = try read { db in
             var sql = "SELECT * FROM sessions WHERE user_id = ? AND status IN ('initiated','charging','stopping')"
             var arguments: StatementArguments = [userID]
             if let chargerID {
@@ -144,7 +144,7 @@ struct ChargingActions: Sendable {
             throw ActionFailure(
                 status: .serviceUnavailable, error: "Charger unreachable", message: "The charging management system could not be reached")
         }
-        _ = try? await database.write { db in
+        _ = try? database.write { db in
             try db.execute(
                 sql: "UPDATE sessions SET status = 'stopping', updated_at = ? WHERE id = ? AND status IN ('initiated','charging')",
                 arguments: [Timestamp.now(), session.id])
@@ -158,21 +158,21 @@ struct ChargingActions: Sendable {
 
     func chargerStatus(_ data: JSONValue) async throws(ActionFailure) -> JSONValue {
         let chargerID = try Validate.requiredString(data, "charger_id")
-        guard let status = try await read({ db in try Self.chargerStatus(db, chargerID: chargerID) }) else {
+        guard let status = try read({ db in try Self.chargerStatus(db, chargerID: chargerID) }) else {
             throw ActionFailure(status: .notFound, error: "Charger not found", message: "No charger with id \(chargerID)")
         }
         return (try? JSONValue(encoding: status)) ?? .object([:])
     }
 
     func listChargers() async throws(ActionFailure) -> JSONValue {
-        let chargers = try await read { db in
+        let chargers = try read { db in
             try String.fetchAll(db, sql: "SELECT id FROM chargers ORDER BY id").compactMap { try Self.chargerStatus(db, chargerID: $0) }
         }
         return (try? JSONValue(encoding: ChargerListResult(chargers: chargers))) ?? .object([:])
     }
 
     func activeSession(userID: Int) async throws(ActionFailure) -> JSONValue {
-        let session = try await read { db in
+        let session = try read { db in
             try SessionRow.fetchOne(
                 db, sql: "SELECT * FROM sessions WHERE user_id = ? AND status IN ('initiated','charging','stopping')",
                 arguments: [userID])
@@ -186,13 +186,13 @@ struct ChargingActions: Sendable {
             power: session.power, duration: session.duration, startTime: session.startTime))) ?? .object([:])
     }
 
+    /// Cached statements: the hot reads skip SQLite's parser and GRDB's statement analysis.
     static func chargerStatus(_ db: Database, chargerID: String) throws -> ChargerStatusResult? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, name, status FROM chargers WHERE id = ?", arguments: [chargerID]) else {
-            return nil
-        }
-        let connectors = try Row.fetchAll(
-            db, sql: "SELECT connector_id, status FROM connectors WHERE charger_id = ? ORDER BY connector_id", arguments: [chargerID]
-        ).map { ChargerStatusResult.Connector(connectorID: $0["connector_id"], status: $0["status"]) }
+        let charger = try db.cachedStatement(sql: "SELECT id, name, status FROM chargers WHERE id = ?")
+        guard let row = try Row.fetchOne(charger, arguments: [chargerID]) else { return nil }
+        let statement = try db.cachedStatement(sql: "SELECT connector_id, status FROM connectors WHERE charger_id = ? ORDER BY connector_id")
+        let connectors = try Row.fetchAll(statement, arguments: [chargerID])
+            .map { ChargerStatusResult.Connector(connectorID: $0["connector_id"], status: $0["status"]) }
         return ChargerStatusResult(chargerID: row["id"], name: row["name"], status: row["status"], connectors: connectors)
     }
 
@@ -201,9 +201,9 @@ struct ChargingActions: Sendable {
             db, sql: "SELECT id FROM sessions WHERE user_id = ? AND status IN ('initiated','charging','stopping')", arguments: [userID])
     }
 
-    private func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws(ActionFailure) -> T {
+    private func read<T>(_ body: (Database) throws -> T) throws(ActionFailure) -> T {
         do {
-            return try await database.read(body)
+            return try database.read(body)
         } catch {
             logger.error("database read failed", metadata: ["error": "\(error)"])
             throw ActionFailure(status: .internalServerError, error: "Server Error", message: "The database could not be read")

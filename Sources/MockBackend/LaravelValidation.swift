@@ -60,4 +60,7 @@ struct RequestFields: Sendable {
         }
         return text
     }
+
+    /// An optional string field (nil when absent or not a string).
+    func optionalString(_ field: String) -> String? { values[field]?.stringValue }
 }

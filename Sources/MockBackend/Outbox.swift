@@ -61,7 +61,7 @@ final class OutboxRelay: Service, Sendable {
         while !Task.isCancelled {
             let batch: [(id: Int64, channel: String, payload: String)]
             do {
-                batch = try await database.read { [batchSize] db in
+                batch = try database.read { [batchSize] db in
                     try Row.fetchAll(db, sql: "SELECT id, channel, payload FROM outbox ORDER BY id LIMIT ?", arguments: [batchSize])
                         .map { ($0["id"], $0["channel"], $0["payload"]) }
                 }
@@ -71,21 +71,24 @@ final class OutboxRelay: Service, Sendable {
             }
             guard !batch.isEmpty else { return }
 
+            // One pipelined write for the batch; the replies say how far it got.
             var published: Int64?
             var failure: (any Error)?
-            for entry in batch {
-                do {
-                    let receivers = try await redis.publish(entry.payload, to: entry.channel)
+            do {
+                let replies = try await redis.pipeline(batch.map { ["PUBLISH", $0.channel, $0.payload] })
+                for (entry, reply) in zip(batch, replies) {
+                    if case .error(let message) = reply {
+                        failure = RESPClientError.server(message)
+                        break
+                    }
                     published = entry.id
-                    logger.debug("published", metadata: ["channel": "\(entry.channel)", "receivers": "\(receivers)"])
-                } catch {
-                    failure = error
-                    break
                 }
+            } catch {
+                failure = error
             }
             if let published {
                 do {
-                    try await database.write { db in try db.execute(sql: "DELETE FROM outbox WHERE id <= ?", arguments: [published]) }
+                    try database.write { db in try db.execute(sql: "DELETE FROM outbox WHERE id <= ?", arguments: [published]) }
                 } catch {
                     logger.error("could not clear the outbox", metadata: ["error": "\(error)"])
                     return

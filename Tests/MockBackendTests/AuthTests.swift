@@ -73,6 +73,31 @@ struct AuthTests {
         }
     }
 
+    @Test func registerCreatesAUserWhoCanChargeAndLogIn() async throws {
+        try await BackendUnderTest.run { _, client in
+            let body = #"{"name":"Dana","email":"dana@example.com","password":"long enough","password_confirmation":"long enough"}"#
+            let (status, json) = try await client.post("/api/auth/register", json: body, bearer: nil)
+            #expect(status == .created)
+            let token = try #require(json["access_token"]?.stringValue)
+            let me = try await client.get("/api/auth/me", bearer: token).1
+            let id = try #require(me["id"]?.intValue)
+            #expect(id > 126 && me["name"] == "Dana")
+            let (started, _) = try await client.action("start_charging", #"{"charger_id":"CP003"}"#, user: id, token: token)
+            #expect(started == .ok)
+            #expect(try await client.post("/api/auth/login", json: #"{"email":"DANA@example.com","password":"long enough"}"#, bearer: nil).0 == .ok)
+
+            let (taken, errors) = try await client.post("/api/auth/register", json: body, bearer: nil)
+            #expect(taken == .unprocessableContent)
+            #expect(errors["errors"] == ["email": ["The email has already been taken."]])
+            let (short, shortErrors) = try await client.post(
+                "/api/auth/register", json: #"{"name":"E","email":"e@example.com","password":"short","password_confirmation":"other"}"#, bearer: nil)
+            #expect(short == .unprocessableContent)
+            #expect(shortErrors["errors"] == [
+                "password": ["The password field must be at least 8 characters.", "The password field confirmation does not match."],
+            ])
+        }
+    }
+
     @Test func logoutRevokesTheToken() async throws {
         try await BackendUnderTest.run { backend, client in
             let token = try backend.token(user: 124)
