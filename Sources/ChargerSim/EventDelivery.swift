@@ -6,20 +6,33 @@ import NIOCore
 import ServiceLifecycle
 import ServiceRuntime
 
-/// Sends CMS events to the backend, one at a time and in order, retrying while the backend is
-/// down. The queue is bounded; when it is full, new events are dropped with an error in the log.
+/// Sends CMS events to the backend, in order per charger, retrying while the backend is down.
+///
+/// Events go out on `laneCount` lanes, each one request at a time; a charger always uses the
+/// same lane, so its events keep their order while different chargers' events travel side by
+/// side (one lane could not carry a large fleet: each event waits for the previous answer).
+/// Each lane's queue is bounded; when it is full, new events are dropped with an error in the log.
 final class EventDelivery: Service, Sendable {
     static let capacity = 100_000
+    static let laneCount = 32
 
-    private let stream: AsyncStream<CMSEvent>
-    private let continuation: AsyncStream<CMSEvent>.Continuation
+    private struct Lane {
+        let stream: AsyncStream<CMSEvent>
+        let continuation: AsyncStream<CMSEvent>.Continuation
+    }
+
+    private let lanes: [Lane]
     private let httpClient: HTTPClient
     private let endpoint: String
     private let secret: String
     private let logger: Logger
 
     init(httpClient: HTTPClient, backendURL: String, secret: String, logger: Logger) {
-        (stream, continuation) = AsyncStream.makeStream(of: CMSEvent.self, bufferingPolicy: .bufferingOldest(Self.capacity))
+        lanes = (0..<Self.laneCount).map { _ in
+            let (stream, continuation) = AsyncStream.makeStream(
+                of: CMSEvent.self, bufferingPolicy: .bufferingOldest(Self.capacity / Self.laneCount))
+            return Lane(stream: stream, continuation: continuation)
+        }
         self.httpClient = httpClient
         var base = backendURL
         while base.hasSuffix("/") { base.removeLast() }
@@ -29,18 +42,31 @@ final class EventDelivery: Service, Sendable {
     }
 
     func enqueue(_ event: CMSEvent) {
-        if case .dropped = continuation.yield(event) {
+        if case .dropped = lanes[Self.lane(of: event.chargerID)].continuation.yield(event) {
             logger.error("event queue full; event dropped", metadata: ["event": "\(event.event)", "charger": "\(event.chargerID)"])
         }
     }
 
+    /// FNV-1a of the charger id: the same lane for the same charger, in every run.
+    static func lane(of chargerID: String) -> Int {
+        var hash: UInt32 = 2_166_136_261
+        for byte in chargerID.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return Int(hash % UInt32(laneCount))
+    }
+
     func run() async throws {
         await withGracefulShutdownHandler {
-            for await event in stream {
-                await deliver(event)
+            await withDiscardingTaskGroup { group in
+                for lane in lanes {
+                    group.addTask {
+                        for await event in lane.stream {
+                            await self.deliver(event)
+                        }
+                    }
+                }
             }
-        } onGracefulShutdown: { [continuation] in
-            continuation.finish()
+        } onGracefulShutdown: { [lanes] in
+            for lane in lanes { lane.continuation.finish() }
         }
     }
 
