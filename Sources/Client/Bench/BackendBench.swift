@@ -1,0 +1,193 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Dispatch
+import Foundation
+import Messages
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import ServiceRuntime
+
+/// The backend's API under load, as many gateways would call it: `get_charger_status` reads
+/// per second, and start+stop pairs per second with every user charging on a charger of their
+/// own. Works against mock-backend or a real Laravel that has `/api/auth/register`.
+struct BackendBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backend", abstract: "Load the backend: reads and start+stop pairs per second.")
+
+    @Option(name: .customLong("backend-url"), help: "The backend (env BACKEND_URL, default http://127.0.0.1:8000).") var backendURL: String?
+    @Option(name: .customLong("backend-pid"), help: "The backend's process id, to read its CPU time.") var backendPID: Int32?
+    @Option(help: "Seconds of each measurement.") var duration: Double = 10
+    @Option(help: "Reads in flight at once.") var concurrency: Int = 32
+    @Option(help: "Users charging at once; user i uses the i-th charger of list_chargers.") var users: Int = 32
+
+    func run() async throws {
+        let api = BackendClient(
+            baseURL: EnvironmentFallback().string(backendURL, "BACKEND_URL", default: "http://127.0.0.1:8000"),
+            connections: max(concurrency, users))
+        defer { api.shutdown() }
+        let accounts = try await api.registerUsers(users)
+        let chargers = try await api.chargers(account: accounts[0])
+        guard chargers.count >= users else {
+            throw ValidationError("the backend has \(chargers.count) chargers; the pairs need one per user (\(users)): give it a larger fleet")
+        }
+
+        let reads = try await measure { deadline in
+            try await withThrowingTaskGroup(of: [UInt64].self) { group in
+                for worker in 0..<concurrency {
+                    group.addTask {
+                        let account = accounts[worker % accounts.count]
+                        var samples: [UInt64] = []
+                        var index = worker
+                        while ContinuousClock.now < deadline {
+                            let sent = DispatchTime.now().uptimeNanoseconds
+                            let answer = try await api.action("get_charger_status", ["charger_id": .string(chargers[index % chargers.count].chargerID)], account: account)
+                            guard answer["success"] == true else { throw ValidationError("get_charger_status failed: \(answer)") }
+                            samples.append(DispatchTime.now().uptimeNanoseconds - sent)
+                            index += concurrency
+                        }
+                        return samples
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+        }
+        report("reads (get_charger_status, \(concurrency) in flight)", reads)
+
+        let waits = NIOLockedValueBox(0)
+        let pairs = try await measure { deadline in
+            try await withThrowingTaskGroup(of: [UInt64].self) { group in
+                for (account, charger) in zip(accounts, chargers) {
+                    group.addTask { try await chargeRepeatedly(account: account, charger: charger, until: deadline, api: api, waits: waits) }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+        }
+        report("start+stop pairs (\(users) users, one charger each)", pairs, extra: "; \(waits.withLockedValue { $0 }) starts retried while the previous session was closing")
+    }
+
+    /// Starts and stops on the user's charger until the deadline, alternating connectors so that
+    /// the driver unplugging from the last one does not hold up the next start.
+    private func chargeRepeatedly(
+        account: BackendClient.Account, charger: ChargerStatusResult, until deadline: ContinuousClock.Instant, api: BackendClient, waits: NIOLockedValueBox<Int>
+    ) async throws -> [UInt64] {
+        var samples: [UInt64] = []
+        var connector = 0
+        while ContinuousClock.now < deadline {
+            let connectorID = charger.connectors[connector % charger.connectors.count].connectorID
+            let sent = DispatchTime.now().uptimeNanoseconds
+            let started = try await api.action(
+                "start_charging", ["charger_id": .string(charger.chargerID), "connector_id": .int(connectorID)], account: account)
+            guard started["success"] == true else {
+                // The previous session is still closing (the CMS reports the stop asynchronously).
+                guard ["Session already active", "Charger not available"].contains(started["error"]?.stringValue) else {
+                    throw ValidationError("start_charging failed: \(started)")
+                }
+                waits.withLockedValue { $0 += 1 }
+                connector += 1
+                try await Task.sleep(for: .milliseconds(10))
+                continue
+            }
+            let stopped = try await api.action("stop_charging", ["charger_id": .string(charger.chargerID)], account: account)
+            guard stopped["success"] == true else { throw ValidationError("stop_charging failed: \(stopped)") }
+            samples.append(DispatchTime.now().uptimeNanoseconds - sent)
+            connector += 1
+        }
+        return samples
+    }
+
+    private func measure(_ body: (ContinuousClock.Instant) async throws -> [UInt64]) async throws -> (samples: [UInt64], seconds: Double, cpu: Double?) {
+        let before = backendPID.flatMap(ProcessSample.of)
+        let started = ContinuousClock.now
+        let samples = try await body(started + .milliseconds(Int64(duration * 1000)))
+        let seconds = (ContinuousClock.now - started).seconds
+        let cpu = before.flatMap { before in backendPID.flatMap(ProcessSample.of).map { $0.cpuSeconds - before.cpuSeconds } }
+        return (samples, seconds, cpu)
+    }
+
+    private func report(_ label: String, _ result: (samples: [UInt64], seconds: Double, cpu: Double?), extra: String = "") {
+        let count = result.samples.count
+        var line = String(format: "backend %@: %d in %.1f s = %.0f/s; %@", label, count, result.seconds, Double(count) / result.seconds,
+                          LatencySummary(nanoseconds: result.samples).description)
+        if let cpu = result.cpu { line += String(format: "; backend CPU %.0f us each", cpu * 1e6 / Double(max(count, 1))) }
+        print(line + extra)
+    }
+}
+
+/// The backend's HTTP API as the benchmark calls it.
+struct BackendClient: Sendable {
+    struct Account: Sendable {
+        var userID: Int
+        var token: String
+    }
+
+    let baseURL: String
+    let http: HTTPClient
+
+    init(baseURL: String, connections: Int) {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.baseURL = base
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(2)))
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connections
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    func shutdown() { _ = http.shutdown() }
+
+    /// Registers `count` fresh users (bcrypt makes this a few seconds), 8 at a time.
+    func registerUsers(_ count: Int) async throws -> [Account] {
+        let run = UInt32.random(in: 0...UInt32.max)
+        var accounts: [Account] = []
+        for batch in stride(from: 0, to: count, by: 8) {
+            accounts += try await withThrowingTaskGroup(of: Account.self) { group in
+                for index in batch..<min(count, batch + 8) {
+                    group.addTask {
+                        let email = "bench-\(run)-\(index)@example.com"
+                        let body: JSONValue = ["name": .string("Bench \(index)"), "email": .string(email), "password": "bench-password"]
+                        let registered = try await post("/api/auth/register", body, bearer: nil)
+                        guard let token = registered["access_token"]?.stringValue else {
+                            throw ValidationError("register failed: \(registered)")
+                        }
+                        guard let id = try await get("/api/auth/me", bearer: token)["id"]?.intValue else {
+                            throw ValidationError("/api/auth/me did not answer an id")
+                        }
+                        return Account(userID: id, token: token)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        return accounts
+    }
+
+    func chargers(account: Account) async throws -> [ChargerStatusResult] {
+        let answer = try await action("list_chargers", [:], account: account)
+        return try (answer["data"]?["chargers"] ?? []).decode(as: [ChargerStatusResult].self)
+    }
+
+    func action(_ action: String, _ data: [String: JSONValue], account: Account) async throws -> JSONValue {
+        try await post("/api/websocket/message", ["action": .string(action), "data": .object(data), "userId": .int(account.userID)], bearer: account.token)
+    }
+
+    private func post(_ path: String, _ body: JSONValue, bearer: String?) async throws -> JSONValue {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .POST
+        request.headers = ["Content-Type": "application/json", "Accept": "application/json"]
+        if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
+        request.body = .bytes(ByteBuffer(bytes: try JSONCoding.encode(body)))
+        return try await send(request)
+    }
+
+    private func get(_ path: String, bearer: String) async throws -> JSONValue {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.headers = ["Accept": "application/json", "Authorization": "Bearer \(bearer)"]
+        return try await send(request)
+    }
+
+    private func send(_ request: HTTPClientRequest) async throws -> JSONValue {
+        let response = try await http.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 22)
+        return try JSONCoding.decode(JSONValue.self, from: Data(bytes.readableBytesView))
+    }
+}
