@@ -179,9 +179,20 @@ struct CMSEventHandler: Sendable {
             }
         }
         let update = ChargerUpdate(chargerID: event.chargerID, event: ChargerEvent(rawValue: event.event.rawValue), data: .object(data))
+        let fault = faultNotification(event, status: status, connectorID: connectorID)
         for user in recipients {
             try Outbox.enqueue(update, to: .chargerUpdates, user: user, in: db)
+            if let fault { try Outbox.enqueue(fault, to: .notifications, user: user, in: db) }
         }
+    }
+
+    /// A fault is a moment the user cares about: an `error` event, or a connector gone Faulted.
+    private static func faultNotification(_ event: CMSEvent, status: String?, connectorID: Int?) -> NotificationMessage? {
+        guard event.event == .error || status == "Faulted" else { return nil }
+        let code = event.data["error_code"]?.stringValue ?? "OtherError"
+        var data: [String: JSONValue] = ["charger_id": .string(event.chargerID), "error_code": .string(code)]
+        if let connectorID { data["connector_id"] = .int(connectorID) }
+        return NotificationMessage(title: "Charger Fault", message: "Charger \(event.chargerID) reported a fault: \(code)", data: .object(data))
     }
 
     /// The watcher stops receiving once the connector is Available with no live session on it.

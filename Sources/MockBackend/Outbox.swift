@@ -14,7 +14,7 @@ enum Outbox {
     static func enqueue<Message: Encodable>(_ message: Message, to channel: UserChannel, user userID: Int, in db: Database) throws {
         try db.execute(
             sql: "INSERT INTO outbox (channel, payload, created_at) VALUES (?, ?, ?)",
-            arguments: [channel.name(forUser: userID), try JSONCoding.encodeString(message), Timestamp.now()])
+            arguments: [channel.name(forUser: userID), JSONWriter.string(try JSONValue(encoding: message)), Timestamp.now()])
     }
 }
 

@@ -140,6 +140,10 @@ struct CMSEventTests {
             #expect(updates[1]["data"] == ["connector_id": 1, "error_code": "GroundFailure", "info": "test"])
             #expect(updates.allSatisfy { $0["type"] == "charger_update" && $0["charger_id"] == "CP001" })
             #expect(recorder.on("user:124:charger_updates").count == 1)
+            // The fault reached the user as a notification too.
+            let notifications = recorder.on("user:123:notifications").filter { $0["title"] == "Charger Fault" }
+            #expect(notifications.map { $0["data"] } == [["charger_id": "CP001", "connector_id": 1, "error_code": "GroundFailure"]])
+            #expect(notifications.first?["message"] == "Charger CP001 reported a fault: GroundFailure")
             await recorder.close()
         }
     }
