@@ -116,6 +116,7 @@ let package = Package(
             name: "Client",
             dependencies: [
                 "Messages", "AccessTokens", "ServiceRuntime", "RESP",
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Messages
+import NIOWebSocket
 
 /// `client connect`: an interactive session. Lines typed are short commands or raw JSON.
 struct ConnectCommand: AsyncParsableCommand {
@@ -38,7 +39,7 @@ struct ConnectCommand: AsyncParsableCommand {
             }
         }
         if let close, close.closeCode != .normalClosure {
-            FileHandle.standardError.write(Data("closed: \(close.closeCode) \(close.reason ?? "")\n".utf8))
+            FileHandle.standardError.write(Data("closed: \(UInt16(webSocketErrorCode: close.closeCode)) \(close.reason ?? "")\n".utf8))
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Messages
+import NIOWebSocket
 
 /// `client send ACTION [--data JSON]`: one action, its response, an exit code.
 struct SendCommand: AsyncParsableCommand {
@@ -41,7 +42,7 @@ struct SendCommand: AsyncParsableCommand {
                 }
             }
             if let code = outcome.value { throw ExitCode(code) }
-            FileHandle.standardError.write(Data("refused: \(close.map { "\($0.closeCode) \($0.reason ?? "")" } ?? "connection closed")\n".utf8))
+            FileHandle.standardError.write(Data("refused: \(close.map { "\(UInt16(webSocketErrorCode: $0.closeCode)) \($0.reason ?? "")" } ?? "connection closed")\n".utf8))
             throw ExitCode(2)
         } catch let exit as ExitCode {
             throw exit

@@ -18,6 +18,7 @@ struct BackendApplication {
     let authenticator: BearerAuthenticator
     let auth: AuthRoutes
     let relay: OutboxRelay
+    let cms: CMSClient
     let logger: Logger
 
     init(configuration: BackendConfiguration, fleet: FleetDefinition, httpClient: HTTPClient, logger: Logger) throws {
@@ -26,7 +27,7 @@ struct BackendApplication {
         database = try BackendDatabase(path: configuration.databasePath, fleet: fleet)
         // The CMS's own announcement, from before a restart, beats the configured default.
         let cmsURL = try database.setting(BackendDatabase.announcedCMSURL) ?? configuration.cmsURL
-        let cms = CMSClient(httpClient: httpClient, baseURL: cmsURL, secret: configuration.cmsSecret, logger: logger)
+        cms = CMSClient(httpClient: httpClient, baseURL: cmsURL, secret: configuration.cmsSecret, logger: logger)
         relay = OutboxRelay(database: database, redis: RedisClient(url: try RedisURL(configuration.redisURL)), logger: logger)
         actions = ChargingActions(database: database, cms: cms, logger: logger)
         events = CMSEventHandler(database: database, cms: cms, relay: relay, logger: logger)
@@ -64,12 +65,14 @@ struct BackendApplication {
 
     // MARK: Routes
 
-    /// 200 while the database answers; says whether Redis takes the published messages.
+    /// 200 while the database answers; says whether Redis takes the published messages, and
+    /// which CMS URL remote commands go to.
     func health(_ request: Request) async -> Response {
         let pending = try? database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
         guard let pending else { return JSONResponse.make(["status": "error", "database": "down"], status: .serviceUnavailable) }
         let body: JSONValue = [
             "status": "ok", "database": "up", "redis": relay.isRedisReachable ? "up" : "down", "outbox": .int(pending),
+            "cms": .string(cms.url),
         ]
         return JSONResponse.make(body)
     }

@@ -1,0 +1,118 @@
+import Foundation
+import NIOConcurrencyHelpers
+import Testing
+import TestSupport
+
+/// The client as a user and a CI job run it: `client up`, then `demo`, `send`, `watch` and
+/// `login` against that stack, with their exit codes.
+@Suite("client commands")
+struct ClientCommandTests {
+    static let secret = "dev-secret-change-me"
+
+    @Test func upStartsTheStackForDemoSendWatchAndLogin() async throws {
+        let up = try ClientProcess(["up", "--gateway-port", "0", "--backend-port", "0", "--cms-port", "0", "--redis-port", "0"])
+        do {
+            try await waitUntil(timeout: .seconds(60)) { up.output.contains("Ctrl-C stops everything.") }
+            let gateway = try #require(up.output.firstMatch(of: #/gateway +(ws://127\.0\.0\.1:[0-9]+)/#)?.1).description
+            let backend = try #require(up.output.firstMatch(of: #/backend +(http://127\.0\.0\.1:[0-9]+)/#)?.1).description
+            let user = ["--gateway-url", gateway, "--jwt-secret", Self.secret]
+
+            let demo = try await ClientProcess.run(["demo", "--user", "124", "--charger", "CP003"] + user)
+            #expect(demo.status == 0, "\(demo.output)")
+            #expect(demo.output.contains("demo passed"))
+
+            // send: 0 on success, 1 on success: false, 2 when refused or unreachable.
+            let listed = try await ClientProcess.run(["send", "list_chargers", "--user", "125"] + user)
+            #expect(listed.status == 0, "\(listed.output)")
+            #expect(listed.output.contains(#""success":true"#))
+            let noSession = try await ClientProcess.run(["send", "stop_charging", "--user", "125"] + user)
+            #expect(noSession.status == 1, "\(noSession.output)")
+            #expect(noSession.output.contains("No active session"))
+            let refused = try await ClientProcess.run(["send", "list_chargers", "--gateway-url", gateway, "--token", "not-a-token"])
+            #expect(refused.status == 2)
+            #expect(refused.output.contains("1008") && refused.output.contains("Invalid authentication token"))
+            let unreachable = try await ClientProcess.run(["send", "list_chargers", "--user", "125", "--jwt-secret", Self.secret,
+                                                          "--gateway-url", "ws://127.0.0.1:\(try await freePort())"])
+            #expect(unreachable.status == 2)
+
+            // watch: 0 when the awaited event arrives, non-zero on timeout.
+            let watcher = try ClientProcess(["watch", "--until", "session_started", "--timeout", "30", "--user", "126"] + user)
+            try await waitUntil(timeout: .seconds(20)) { watcher.output.contains(#""type":"connected""#) }
+            let started = try await ClientProcess.run(["send", "start_charging", "--data", #"{"charger_id":"CP004"}"#, "--user", "126"] + user)
+            #expect(started.status == 0, "\(started.output)")
+            #expect(await watcher.exitStatus() == 0, "\(watcher.output)")
+            #expect(watcher.output.contains(#""event":"session_started""#))
+            let quiet = try await ClientProcess.run(["watch", "--until", "session_completed", "--timeout", "1", "--user", "123"] + user)
+            #expect(quiet.status == 1)
+
+            // login: the token works with the gateway; wrong password is 1.
+            let login = try await ClientProcess.run(["login", "--backend-url", backend])
+            #expect(login.status == 0, "\(login.output)")
+            let token = login.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            let withToken = try await ClientProcess.run(["send", "get_active_session", "--gateway-url", gateway, "--token", token])
+            #expect(withToken.status == 1 && withToken.output.contains("No active session"), "\(withToken.output)")
+            let badLogin = try await ClientProcess.run(["login", "--backend-url", backend, "--password", "wrong"])
+            #expect(badLogin.status == 1)
+        } catch {
+            print(up.output)
+            up.interrupt()
+            _ = await up.exitStatus()
+            throw error
+        }
+        // Ctrl-C stops everything and exits 0.
+        up.interrupt()
+        #expect(await up.exitStatus() == 0, "\(up.output)")
+        #expect(!up.output.contains("exited with status"))
+    }
+}
+
+/// `client` run as a child process, its stdout and stderr collected together.
+final class ClientProcess: Sendable {
+    private let process: Process
+    private let collected = NIOLockedValueBox((text: "", ended: false))
+
+    init(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = ServerProcess.binDirectory.appendingPathComponent("client")
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["JWT_SECRET", "TOKEN", "GATEWAY_URL", "BACKEND_URL"] { environment[name] = nil }
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        pipe.fileHandleForReading.readabilityHandler = { [collected] handle in
+            let chunk = handle.availableData
+            if chunk.isEmpty { handle.readabilityHandler = nil }
+            collected.withLockedValue { collected in
+                collected.text += String(decoding: chunk, as: UTF8.self)
+                collected.ended = chunk.isEmpty
+            }
+        }
+        try process.run()
+        self.process = process
+    }
+
+    var output: String { collected.withLockedValue { $0.text } }
+
+    func interrupt() { kill(process.processIdentifier, SIGINT) }
+
+    /// Waits for the process to exit (at most a minute) and returns its status.
+    func exitStatus() async -> Int32 {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while process.isRunning, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        // What was written last may still be in the pipe: wait for its end.
+        try? await waitUntil(timeout: .seconds(5)) { self.collected.withLockedValue { $0.ended } }
+        return process.terminationStatus
+    }
+
+    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let process = try ClientProcess(arguments)
+        let status = await process.exitStatus()
+        return (status, process.output)
+    }
+}
