@@ -24,7 +24,7 @@ struct DemoCommand: AsyncParsableCommand {
                     try await DemoFlow(reader: reader, writer: writer).run(charger: charger, connector: connector, meterValues: meterValues)
                 }
             }
-            print("demo passed: start, meter values and stop crossed every hop")
+            StandardOutput.write("demo passed: start, meter values and stop crossed every hop\n")
         } catch {
             FileHandle.standardError.write(Data("demo failed: \(error)\n".utf8))
             throw ExitCode(1)
@@ -38,7 +38,7 @@ struct DemoFlow {
     let printer = MessagePrinter()
 
     func show(_ hops: String, _ text: String) {
-        print("[\(hops)]")
+        StandardOutput.write("[\(hops)]\n")
         printer.print(text)
     }
 
@@ -46,9 +46,9 @@ struct DemoFlow {
         guard case .connected(let connected)? = try await reader.next(where: { _ in true }, observe: { show("gateway -> app", $0) }) else {
             throw ClientError.closed
         }
-        print("connected as user \(connected.userId)")
+        StandardOutput.write("connected as user \(connected.userId)\n")
 
-        print("\n== Example 1: start charging ==")
+        StandardOutput.write("\n== Example 1: start charging ==\n")
         let start = try ClientMessage(action: .startCharging, payload: StartChargingData(chargerID: charger, connectorID: connector))
         show("app -> gateway -> backend POST /api/websocket/message", try JSONCoding.encodeString(start))
         try await writer.send(start)
@@ -56,7 +56,7 @@ struct DemoFlow {
         let started = try await collect([("start_charging response", Self.response), ("session_started", Self.event(.sessionStarted))])
         guard case .response(let response) = started[0], response.success else { throw ClientError.step("start_charging did not succeed") }
 
-        print("\n== Example 2: meter values ==")
+        StandardOutput.write("\n== Example 2: meter values ==\n")
         var lastEnergy = -1.0
         for _ in 0..<meterValues {
             guard case .sessionUpdate(let update) = try await collect([("meter_value", Self.event(.meterValue))])[0] else {
@@ -67,7 +67,7 @@ struct DemoFlow {
             lastEnergy = energy
         }
 
-        print("\n== Example 3: stop charging ==")
+        StandardOutput.write("\n== Example 3: stop charging ==\n")
         let stop = try ClientMessage(action: .stopCharging, payload: StopChargingData(chargerID: charger))
         show("app -> gateway -> backend POST /api/websocket/message", try JSONCoding.encodeString(stop))
         try await writer.send(stop)

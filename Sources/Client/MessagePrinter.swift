@@ -8,11 +8,10 @@ struct MessagePrinter: Sendable {
 
     func print(_ text: String, label: String? = nil) {
         guard colour else {
-            Swift.print(text)
-            fflush(nil)
+            StandardOutput.write(text + "\n")
             return
         }
-        let type = (try? JSONCoding.decode(JSONValue.self, from: text))?["type"]?.stringValue ?? "?"
+        let type = (try? JSONReader.parse(text))?["type"]?.stringValue ?? "?"
         let code = switch type {
         case "connected": "32"
         case "response": "36"
@@ -22,7 +21,14 @@ struct MessagePrinter: Sendable {
         case "error": "31"
         default: "0"
         }
-        Swift.print("\u{1B}[\(code)m\(label ?? type)\u{1B}[0m \(text)")
-        fflush(nil)
+        StandardOutput.write("\u{1B}[\(code)m\(label ?? type)\u{1B}[0m \(text)\n")
+    }
+}
+
+/// Unbuffered writes to standard output, one whole line at a time. (`fflush(NULL)` would also
+/// wait for stdin's lock, which a thread blocked in `readLine` holds.)
+enum StandardOutput {
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
     }
 }

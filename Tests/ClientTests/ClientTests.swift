@@ -32,6 +32,43 @@ struct ClientTests {
         #expect(claims.prv == TokenClaims.laravelUserModelHash)
         #expect(throws: TokenError.badSignature) { try HS256(secret: "t").verify(token) }
     }
+
+    @Test func theQueueKeepsOrderRefusesPastItsLimitAndSendsEachMessageOnce() async {
+        let queue = OutboundQueue(limit: 2)
+        #expect(await queue.enqueue("a"))
+        #expect(await queue.enqueue("b"))
+        #expect(await !queue.enqueue("c"))
+        // Taken but not written (the connection dropped): still first.
+        #expect(await queue.first() == "a")
+        #expect(await queue.first() == "a")
+        await queue.removeFirst()
+        #expect(await queue.first() == "b")
+        await queue.finish()
+        #expect(await !queue.enqueue("d"))
+        #expect(await !queue.isDone)
+        await queue.removeFirst()
+        #expect(await queue.isDone)
+        #expect(await queue.first() == nil)
+    }
+
+    @Test func aWaitingSenderWakesForTheNextMessage() async {
+        let queue = OutboundQueue()
+        async let next = queue.first()
+        await Task.yield()
+        #expect(await queue.enqueue("later"))
+        #expect(await next == "later")
+    }
+
+    @Test func thePacerAllowsABurstThenTheRate() {
+        var pacer = SendPacer(rate: 10, burst: 2)
+        let start = ContinuousClock.now
+        #expect(pacer.delayForNextSend(now: start) == .zero)
+        #expect(pacer.delayForNextSend(now: start) == .zero)
+        let third = pacer.delayForNextSend(now: start)
+        #expect(third > .milliseconds(99) && third <= .milliseconds(100))
+        // A second later the bucket is full again.
+        #expect(pacer.delayForNextSend(now: start + .seconds(1)) == .zero)
+    }
 }
 
 import Logging

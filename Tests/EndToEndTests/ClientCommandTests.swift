@@ -44,6 +44,8 @@ struct ClientCommandTests {
             #expect(watcher.output.contains(#""event":"session_started""#))
             let quiet = try await ClientProcess.run(["watch", "--until", "session_completed", "--timeout", "1", "--user", "123"] + user)
             #expect(quiet.status == 1)
+            let refusedWatch = try await ClientProcess.run(["watch", "--gateway-url", gateway, "--token", "not-a-token"])
+            #expect(refusedWatch.status == 2 && refusedWatch.output.contains("1008 Invalid authentication token"), "\(refusedWatch.output)")
 
             // login: the token works with the gateway; wrong password is 1.
             let login = try await ClientProcess.run(["login", "--backend-url", backend])
@@ -66,9 +68,61 @@ struct ClientCommandTests {
     }
 }
 
+/// The spec's reconnection practice, checked on the real programs: the gateway goes away under
+/// a connected `client connect`, messages typed meanwhile wait, and once a gateway is back on
+/// the same port they arrive once each, in order.
+@Suite("client reconnection")
+struct ClientReconnectionTests {
+    @Test func queuedMessagesArriveOnceInOrderAfterTheGatewayIsBack() async throws {
+        try await Stack.run { stack in
+            let user = ["--gateway-url", stack.gatewayURL, "--user", "125", "--jwt-secret", Stack.jwtSecret]
+            // One message every 200 ms: the answers come back in the order the messages arrived.
+            let app = try ClientProcess(["connect", "--rate", "5", "--burst", "1"] + user)
+            try await waitUntil(timeout: .seconds(20)) { app.output.contains(#""type":"connected""#) }
+
+            await stack.gateway.stop()
+            try await waitUntil(timeout: .seconds(20)) { app.output.contains("reconnecting in") }
+            let queued = [
+                #"{"action":"list_chargers","id":"q1"}"#,
+                #"{"action":"get_active_session","id":"q2"}"#,
+                #"{"action":"get_charger_status","data":{"charger_id":"CP002"},"id":"q3"}"#,
+            ]
+            for line in queued { app.type(line) }
+
+            let gateway = try await ServerProcess(
+                "gateway",
+                arguments: ["--redis-url", "redis://127.0.0.1:\(stack.redis.port)", "--backend-url", "http://127.0.0.1:\(stack.backend.port)",
+                            "--port", String(stack.gateway.port)],
+                environment: ["JWT_SECRET": Stack.jwtSecret])
+            defer { Task { await gateway.stop() } }
+            try await waitUntil(timeout: .seconds(30)) { app.output.contains(#""id":"q3""#) }
+            app.type("quit")
+            app.endInput()
+            #expect(await app.exitStatus() == 0, "\(app.output)")
+
+            let ids = app.output.split(separator: "\n").compactMap { line -> String? in
+                guard line.contains(#""type":"response""#) else { return nil }
+                return line.firstMatch(of: #/"id":"(q[0-9])"/#).map { String($0.1) }
+            }
+            #expect(ids == ["q1", "q2", "q3"], "\(app.output)")
+            #expect(app.output.components(separatedBy: #""type":"connected""#).count - 1 == 2)
+        }
+    }
+
+    @Test func anInvalidTokenIsNotRetried() async throws {
+        try await Stack.run { stack in
+            let app = try ClientProcess(["connect", "--gateway-url", stack.gatewayURL, "--token", "not-a-token"])
+            #expect(await app.exitStatus() == 2)
+            #expect(app.output.contains("refused: 1008 Invalid authentication token"))
+            #expect(!app.output.contains("reconnecting"))
+        }
+    }
+}
+
 /// `client` run as a child process, its stdout and stderr collected together.
 final class ClientProcess: Sendable {
     private let process: Process
+    private let input: FileHandle
     private let collected = NIOLockedValueBox((text: "", ended: false))
 
     init(_ arguments: [String]) throws {
@@ -78,6 +132,9 @@ final class ClientProcess: Sendable {
         var environment = ProcessInfo.processInfo.environment
         for name in ["JWT_SECRET", "TOKEN", "GATEWAY_URL", "BACKEND_URL"] { environment[name] = nil }
         process.environment = environment
+        let stdin = Pipe()
+        process.standardInput = stdin
+        input = stdin.fileHandleForWriting
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -96,6 +153,11 @@ final class ClientProcess: Sendable {
     var output: String { collected.withLockedValue { $0.text } }
 
     func interrupt() { kill(process.processIdentifier, SIGINT) }
+
+    /// Types a line on the process's standard input.
+    func type(_ line: String) { input.write(Data((line + "\n").utf8)) }
+
+    func endInput() { try? input.close() }
 
     /// Waits for the process to exit (at most a minute) and returns its status.
     func exitStatus() async -> Int32 {

@@ -57,8 +57,7 @@ struct UpCommand: AsyncParsableCommand {
             group.addTask {
                 do {
                     let urls = try await start(stack, secrets: secrets, scratch: scratch)
-                    print(urls.banner(secret: secrets["JWT_SECRET"]!))
-                    fflush(nil)
+                    StandardOutput.write(urls.banner(secret: secrets["JWT_SECRET"]!) + "\n")
                     return demo
                         ? await runDemo(gatewayURL: urls.gateway, secret: secrets["JWT_SECRET"]!)
                         : await stack.waitForAnyExit()
@@ -125,7 +124,7 @@ struct UpCommand: AsyncParsableCommand {
                     try await DemoFlow(reader: reader, writer: writer).run(charger: "CP001", connector: 1, meterValues: 2)
                 }
             }
-            print("demo passed: start, meter values and stop crossed every hop")
+            StandardOutput.write("demo passed: start, meter values and stop crossed every hop\n")
             return 0
         } catch {
             FileHandle.standardError.write(Data("demo failed: \(error)\n".utf8))
