@@ -28,12 +28,21 @@ struct ChargerSimCommand: AsyncParsableCommand {
         configuration.fleetPath = env.optionalString(fleet, "FLEET")
         configuration.meterInterval = try env.double(meterInterval, "METER_INTERVAL", default: configuration.meterInterval)
         configuration.speed = try env.double(speed, "SPEED", default: configuration.speed)
-        if let seed = seed ?? env.optionalString(nil, "SEED").flatMap(UInt64.init) { configuration.seed = seed }
+        if let seed {
+            configuration.seed = seed
+        } else if let text = env.optionalString(nil, "SEED") {
+            guard let seed = UInt64(text) else { throw ValidationError("SEED must be an unsigned integer: \(text)") }
+            configuration.seed = seed
+        }
         guard configuration.meterInterval > 0, configuration.speed > 0 else {
             throw ValidationError("METER_INTERVAL and SPEED must be positive")
         }
 
         let logger = Logger(label: "charger-sim")
+        logger.info("simulating", metadata: [
+            "seed": "\(configuration.seed)", "speed": "\(configuration.speed)", "meter_interval": "\(configuration.meterInterval)",
+            "replay": "--seed \(configuration.seed)",
+        ])
         let fleetDefinition = try FleetDefinition.load(path: configuration.fleetPath)
         let httpClient = HTTPClient.makeFailFast()
         let simulator = SimulatorApplication(configuration: configuration, fleet: fleetDefinition, httpClient: httpClient, logger: logger)

@@ -2,16 +2,21 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import Messages
+import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
 import ServiceRuntime
 
-/// Sends CMS events to the backend, in order per charger, retrying while the backend is down.
+/// Sends CMS events to the backend, in order per charger, retrying while the backend is down
+/// or busy.
 ///
 /// Events go out on `laneCount` lanes, each one request at a time; a charger always uses the
 /// same lane, so its events keep their order while different chargers' events travel side by
 /// side (one lane could not carry a large fleet: each event waits for the previous answer).
-/// Each lane's queue is bounded; when it is full, new events are dropped with an error in the log.
+///
+/// Bounded: past `capacity` waiting events, new meter values are dropped (one log line when it
+/// starts, one when it is over). A meter value carries the register, so the next one makes up
+/// for it; every other event is kept.
 final class EventDelivery: Service, Sendable {
     static let capacity = 100_000
     static let laneCount = 32
@@ -21,7 +26,14 @@ final class EventDelivery: Service, Sendable {
         let continuation: AsyncStream<CMSEvent>.Continuation
     }
 
+    private struct Backlog {
+        var waiting = 0
+        var droppingSince: ContinuousClock.Instant?
+        var dropped = 0
+    }
+
     private let lanes: [Lane]
+    private let backlog = NIOLockedValueBox(Backlog())
     private let httpClient: HTTPClient
     private let endpoint: String
     private let secret: String
@@ -29,8 +41,7 @@ final class EventDelivery: Service, Sendable {
 
     init(httpClient: HTTPClient, backendURL: String, secret: String, logger: Logger) {
         lanes = (0..<Self.laneCount).map { _ in
-            let (stream, continuation) = AsyncStream.makeStream(
-                of: CMSEvent.self, bufferingPolicy: .bufferingOldest(Self.capacity / Self.laneCount))
+            let (stream, continuation) = AsyncStream.makeStream(of: CMSEvent.self)
             return Lane(stream: stream, continuation: continuation)
         }
         self.httpClient = httpClient
@@ -41,10 +52,23 @@ final class EventDelivery: Service, Sendable {
         self.logger = logger
     }
 
+    /// Events waiting to be delivered.
+    var waiting: Int { backlog.withLockedValue { $0.waiting } }
+
     func enqueue(_ event: CMSEvent) {
-        if case .dropped = lanes[Self.lane(of: event.chargerID)].continuation.yield(event) {
-            logger.error("event queue full; event dropped", metadata: ["event": "\(event.event)", "charger": "\(event.chargerID)"])
+        let accepted = backlog.withLockedValue { backlog -> Bool in
+            if event.event == .meterValue, backlog.waiting >= Self.capacity {
+                if backlog.droppingSince == nil {
+                    backlog.droppingSince = .now
+                    logger.error("event queue full: meter values are dropped until the backend catches up", metadata: ["waiting": "\(backlog.waiting)"])
+                }
+                backlog.dropped += 1
+                return false
+            }
+            backlog.waiting += 1
+            return true
         }
+        if accepted { lanes[Self.lane(of: event.chargerID)].continuation.yield(event) }
     }
 
     /// FNV-1a of the charger id: the same lane for the same charger, in every run.
@@ -61,6 +85,7 @@ final class EventDelivery: Service, Sendable {
                     group.addTask {
                         for await event in lane.stream {
                             await self.deliver(event)
+                            self.delivered()
                         }
                     }
                 }
@@ -70,28 +95,48 @@ final class EventDelivery: Service, Sendable {
         }
     }
 
+    private func delivered() {
+        backlog.withLockedValue { backlog in
+            backlog.waiting -= 1
+            if let since = backlog.droppingSince, backlog.waiting < Self.capacity / 2 {
+                logger.warning("event queue below half: meter values flow again", metadata: [
+                    "dropped": "\(backlog.dropped)", "seconds": "\(Int((ContinuousClock.now - since).seconds))",
+                ])
+                backlog.droppingSince = nil
+                backlog.dropped = 0
+            }
+        }
+    }
+
+    /// Statuses worth another try: the backend is busy, restarting, or not configured yet.
+    static func isRetryable(_ status: UInt) -> Bool {
+        status >= 500 || [401, 403, 408, 425, 429].contains(status)
+    }
+
     private func deliver(_ event: CMSEvent) async {
         var attempt = 0
+        let body = ByteBuffer(bytes: JSONWriter.bytes(FleetSimulator.json(event)))
         while true {
             do {
-                let request = HTTPClientRequest.jsonPost(url: endpoint, bearer: secret, body: ByteBuffer(bytes: try JSONCoding.encode(event)))
+                let request = HTTPClientRequest.jsonPost(url: endpoint, bearer: secret, body: body)
                 let response = try await httpClient.execute(request, timeout: .seconds(5))
-                let body = try await response.body.collect(upTo: 1 << 16)
-                if (200..<300).contains(response.status.code) {
+                let answer = try await response.body.collect(upTo: 1 << 16)
+                let status = response.status.code
+                if (200..<300).contains(status) {
                     logger.debug("event delivered", metadata: ["event": "\(event.event)", "charger": "\(event.chargerID)"])
                     return
                 }
-                if (400..<500).contains(response.status.code) {
-                    // The backend will never take it; retrying would block the queue.
+                if !Self.isRetryable(status) {
+                    // The backend will never take it; retrying would block the charger's events.
                     logger.error("backend refused event", metadata: [
-                        "event": "\(event.event)", "status": "\(response.status.code)", "body": "\(String(buffer: body).prefix(200))",
+                        "event": "\(event.event)", "status": "\(status)", "body": "\(String(buffer: answer).prefix(200))",
                     ])
                     return
                 }
-                logger.warning("backend failed event; retrying", metadata: ["status": "\(response.status.code)"])
+                if attempt == 0 { logger.warning("backend failed event; retrying", metadata: ["event": "\(event.event)", "status": "\(status)"]) }
             } catch {
                 if Task.isCancelled { return }
-                logger.warning("backend unreachable; retrying", metadata: ["event": "\(event.event)", "error": "\(error)"])
+                if attempt == 0 { logger.warning("backend unreachable; retrying", metadata: ["event": "\(event.event)", "error": "\(error)"]) }
             }
             // While shutting down, each event gets one attempt: a dead backend must not hold the exit.
             if Task.isShuttingDownGracefully {

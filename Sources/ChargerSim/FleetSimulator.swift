@@ -3,11 +3,22 @@ import Foundation
 import Logging
 import Messages
 
-/// The chargers and their connectors: OCPP 1.6 statuses, sessions, meter values.
+/// The chargers and their connectors: OCPP 1.6 statuses and only the transitions OCPP allows,
+/// sessions with meter values on fixed steps of simulated time, and faults on demand.
+///
+/// All work happens in `advance(to:)`, in the order of simulated time (ties by connector), so
+/// the same seed and the same commands give the same events however the machine's timing
+/// varies. `SimulationDriver` calls it as the clock moves; tests call it directly.
 actor FleetSimulator {
-    struct ConnectorKey: Hashable, Sendable {
+    struct ConnectorKey: Hashable, Sendable, Comparable, CustomStringConvertible {
         var chargerID: String
         var connectorID: Int
+
+        static func < (lhs: Self, rhs: Self) -> Bool {
+            (lhs.chargerID, lhs.connectorID) < (rhs.chargerID, rhs.connectorID)
+        }
+
+        var description: String { "\(chargerID)/\(connectorID)" }
     }
 
     struct Session: Sendable {
@@ -16,154 +27,233 @@ actor FleetSimulator {
         var meterStart: Int
         var energyWh: Double = 0
         var soc: Double
+        /// Whole seconds of simulated time; steps are counted from here.
         var start: Date
         var step = 0
         var random: SeededRandom
-        var lastPower: Double = 0
     }
 
     struct Connector: Sendable {
-        var status = "Available"
+        var status = ChargePointStatus.available
+        var errorCode = ChargePointErrorCode.noError
         var register = 1000
         var session: Session?
-        var loop: Task<Void, Never>?
+        /// A stopped transaction whose `session_completed` waits for the driver to unplug.
+        var awaitingUnplug: Int?
+    }
+
+    struct Charger: Sendable {
+        var online = true
+        var powered = true
+        /// Events a charger keeps while offline, sent in order when it is back (OCPP's queue).
+        var held: [CMSEvent] = []
     }
 
     let fleet: FleetDefinition
     let configuration: SimulatorConfiguration
-    let clock: SimulatedClock
-    private let emit: @Sendable (CMSEvent) -> Void
+    let clock: any SimulationClock
+    private let emitToBackend: @Sendable (CMSEvent) -> Void
     private let logger: Logger
-    private var connectors: [ConnectorKey: Connector] = [:]
+    var connectors: [ConnectorKey: Connector] = [:]
+    var chargers: [String: Charger] = [:]
+    var timers = TimerQueue()
 
-    init(fleet: FleetDefinition, configuration: SimulatorConfiguration, logger: Logger, emit: @escaping @Sendable (CMSEvent) -> Void) {
+    init(
+        fleet: FleetDefinition, configuration: SimulatorConfiguration, clock: (any SimulationClock)? = nil, logger: Logger,
+        emit: @escaping @Sendable (CMSEvent) -> Void
+    ) {
         self.fleet = fleet
         self.configuration = configuration
-        self.clock = SimulatedClock(speed: configuration.speed)
+        self.clock = clock ?? SimulatedClock(speed: configuration.speed)
         self.logger = logger
-        self.emit = emit
+        self.emitToBackend = emit
         for charger in fleet.chargers {
+            chargers[charger.id] = Charger()
             for connector in 1...charger.connectors {
                 connectors[ConnectorKey(chargerID: charger.id, connectorID: connector)] = Connector()
             }
         }
     }
 
-    func status(of key: ConnectorKey) -> String? { connectors[key]?.status }
+    func status(of key: ConnectorKey) -> ChargePointStatus? { connectors[key]?.status }
 
     func statuses() -> [String: [Int: String]] {
         var result: [String: [Int: String]] = [:]
-        for (key, connector) in connectors { result[key.chargerID, default: [:]][key.connectorID] = connector.status }
+        for (key, connector) in connectors { result[key.chargerID, default: [:]][key.connectorID] = connector.status.rawValue }
         return result
     }
 
-    // MARK: Remote commands
+    var nextDue: Date? { timers.nextDue }
+
+    // MARK: Remote commands (OCPP RemoteStartTransaction / RemoteStopTransaction)
 
     func remoteStart(_ key: ConnectorKey, idTag: String, transactionID: Int) -> RemoteCommandResult {
-        guard fleet.charger(key.chargerID) != nil else { return RemoteCommandResult(status: RemoteCommandResult.rejected, reason: "Unknown charger") }
-        guard let connector = connectors[key] else { return RemoteCommandResult(status: RemoteCommandResult.rejected, reason: "Unknown connector") }
-        guard connector.session == nil, ["Available", "Preparing"].contains(connector.status) else {
-            return RemoteCommandResult(status: RemoteCommandResult.rejected, reason: "Connector is \(connector.status)")
+        guard let charger = chargers[key.chargerID] else { return .reject("Unknown charger") }
+        guard let connector = connectors[key] else { return .reject("Unknown connector") }
+        guard charger.online else { return .reject("Charger is offline") }
+        guard charger.powered else { return .reject("Charger has no power") }
+        guard !idTag.isEmpty, idTag.utf8.count <= 20 else { return .reject("id_tag must be 1 to 20 characters") }
+        guard connector.session == nil, connector.awaitingUnplug == nil, [.available, .preparing].contains(connector.status) else {
+            return .reject("Connector is \(connector.status.rawValue)")
         }
-        let start = clock.now()
+        if let running = connectors.first(where: { $0.value.session?.transactionID == transactionID }) {
+            return .reject("Transaction \(transactionID) already running on \(running.key)")
+        }
+        let now = clock.now()
+        let start = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let session = Session(
             transactionID: transactionID, idTag: idTag, meterStart: connector.register, soc: fleet.car.startSoC, start: start,
             random: SeededRandom(seed: configuration.seed, chargerID: key.chargerID, connectorID: key.connectorID, transactionID: transactionID))
         connectors[key]?.session = session
         logger.info("remote start accepted", metadata: ["charger": "\(key.chargerID)", "connector": "\(key.connectorID)", "transaction": "\(transactionID)"])
-        if connector.status == "Available" { transition(key, to: "Preparing") }
-        transition(key, to: "Charging")
+        if connector.status == .available { transition(key, to: .preparing, at: now) }
+        transition(key, to: .charging, at: now)
         emit(CMSEvent(
             event: .sessionStarted, chargerID: key.chargerID, connectorID: key.connectorID, transactionID: transactionID,
-            data: (try? JSONValue(encoding: SessionStartedData(
+            data: Self.json(SessionStartedData(
                 chargerID: key.chargerID, connectorID: key.connectorID, idTag: idTag, meterStart: session.meterStart,
-                startTime: Timestamp.string(from: start)))) ?? .object([:])))
-        let interval = Duration.milliseconds(Int64(configuration.meterInterval * 1000))
-        connectors[key]?.loop = Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                guard !Task.isCancelled, let self, await self.meterStep(key, transactionID: transactionID) else { return }
-            }
-        }
-        return RemoteCommandResult(status: RemoteCommandResult.accepted)
+                startTime: Timestamp.string(from: start)))))
+        timers.schedule(.meterStep(transactionID: transactionID), for: key, at: start.addingTimeInterval(configuration.simulatedStep))
+        return .accept
     }
 
     func remoteStop(_ key: ConnectorKey, transactionID: Int?) -> RemoteCommandResult {
+        guard let charger = chargers[key.chargerID], connectors[key] != nil else { return .reject("Unknown charger or connector") }
+        guard charger.online else { return .reject("Charger is offline") }
         guard let session = connectors[key]?.session, transactionID == nil || transactionID == session.transactionID else {
-            return RemoteCommandResult(status: RemoteCommandResult.rejected, reason: "No such transaction on this connector")
+            return .reject("No such transaction on this connector")
         }
-        stopSession(key, session: session, reason: "RemoteStop")
-        return RemoteCommandResult(status: RemoteCommandResult.accepted)
+        stopSession(key, session: session, reason: .remoteStop, at: clock.now())
+        return .accept
     }
 
-    // MARK: Session internals
+    // MARK: Time
 
-    /// One fixed step of simulated time; false once the session is over.
-    private func meterStep(_ key: ConnectorKey, transactionID: Int) -> Bool {
+    /// Runs every timer due at or before `now`, earliest first.
+    func advance(to now: Date) {
+        while let timer = timers.popDue(atOrBefore: now) {
+            switch timer.kind {
+            case .meterStep(let transactionID): meterStep(timer.key, transactionID: transactionID, due: timer.due)
+            case .unplug(let transactionID): driverUnplugged(timer.key, transactionID: transactionID, at: timer.due)
+            }
+        }
+    }
+
+    /// One fixed step of simulated time: the energy of the step, then a meter value.
+    private func meterStep(_ key: ConnectorKey, transactionID: Int, due: Date) {
         guard var session = connectors[key]?.session, session.transactionID == transactionID,
-              let charger = fleet.charger(key.chargerID) else { return false }
-        let physics = ChargingPhysics(charger: charger, car: fleet.car)
-        let fluctuation = Double(session.random.next() % 1000) / 1000
-        let reading = physics.reading(soc: session.soc, fluctuation: fluctuation)
+              let connector = connectors[key], let charger = fleet.charger(key.chargerID) else { return }
         let step = configuration.simulatedStep
         session.step += 1
-        session.energyWh += reading.power * 1000 * step / 3600
-        session.soc = min(fleet.car.targetSoC, fleet.car.startSoC + session.energyWh / 1000 / fleet.car.batteryCapacity * 100)
-        session.lastPower = reading.power
+        // Faulted or without power, the step passes with no energy and no meter value.
+        let delivering = connector.status != .faulted && chargers[key.chargerID]?.powered == true
+        let physics = ChargingPhysics(charger: charger, car: fleet.car)
+        var reading = physics.reading(soc: session.soc, elapsed: Double(session.step) * step, fluctuation: session.random.unit())
+        if delivering {
+            // Never past the target: the last step delivers what is left.
+            let remainingWh = max(0, (fleet.car.targetSoC - session.soc) / 100 * fleet.car.batteryCapacity * 1000)
+            let energyWh = min(reading.power * 1000 * step / 3600, remainingWh)
+            if energyWh < reading.power * 1000 * step / 3600 { reading.power = energyWh * 3.6 / step }
+            session.energyWh += energyWh
+            session.soc = min(fleet.car.targetSoC, fleet.car.startSoC + session.energyWh / 1000 / fleet.car.batteryCapacity * 100)
+        }
         let register = session.meterStart + Int(session.energyWh.rounded(.down))
         connectors[key]?.register = register
         connectors[key]?.session = session
-        let timestamp = Timestamp.string(from: session.start.addingTimeInterval(Double(session.step) * step))
+        timers.schedule(.meterStep(transactionID: transactionID), for: key, at: due.addingTimeInterval(step))
+        guard delivering else { return }
         emit(CMSEvent(
             event: .meterValue, chargerID: key.chargerID, connectorID: key.connectorID, transactionID: transactionID,
-            data: (try? JSONValue(encoding: MeterValueData(
+            data: Self.json(MeterValueData(
                 chargerID: key.chargerID, connectorID: key.connectorID,
                 energyDelivered: Double(register - session.meterStart) / 1000,
                 power: (reading.power * 100).rounded() / 100,
                 voltage: (reading.voltage * 10).rounded() / 10,
                 current: (reading.current * 10).rounded() / 10,
-                meterValue: register, soc: (session.soc * 10).rounded() / 10, timestamp: timestamp))) ?? .object([:])))
-        if reading.power == 0, connectors[key]?.status == "Charging" {
-            transition(key, to: "SuspendedEV")
+                meterValue: register, soc: (session.soc * 10).rounded() / 10, timestamp: Timestamp.string(from: due)))))
+        // A full car stops drawing power; the charger reports it.
+        if session.soc >= fleet.car.targetSoC, connectors[key]?.status == .charging {
+            transition(key, to: .suspendedEV, at: due)
         }
-        return true
     }
 
-    private func stopSession(_ key: ConnectorKey, session: Session, reason: String) {
-        connectors[key]?.loop?.cancel()
-        connectors[key]?.loop = nil
+    /// Ends the transaction at its last completed step, so that `duration` is exactly
+    /// `stop_time - start_time` and the energy is the register's.
+    func stopSession(_ key: ConnectorKey, session: Session, reason: StopReason, at now: Date) {
         connectors[key]?.session = nil
-        let stop = clock.now()
         let register = connectors[key]?.register ?? session.meterStart
+        let duration = Int((Double(session.step) * configuration.simulatedStep).rounded())
         emit(CMSEvent(
             event: .sessionStopped, chargerID: key.chargerID, connectorID: key.connectorID, transactionID: session.transactionID,
-            data: (try? JSONValue(encoding: SessionStoppedData(
+            data: Self.json(SessionStoppedData(
                 chargerID: key.chargerID, connectorID: key.connectorID, meterStop: register,
-                energyDelivered: Double(register - session.meterStart) / 1000,
-                duration: max(0, Int(stop.timeIntervalSince(session.start).rounded())),
-                stopTime: Timestamp.string(from: stop), stopReason: reason))) ?? .object([:])))
-        transition(key, to: "Finishing")
-        // The driver unplugs a little later (simulated time), and the connector is free again.
-        let delay = clock.wallDuration(simulatedSeconds: configuration.unplugDelay)
-        Task { [weak self] in
-            try? await Task.sleep(for: delay)
-            await self?.unplugged(key, transactionID: session.transactionID)
+                energyDelivered: Double(register - session.meterStart) / 1000, duration: duration,
+                stopTime: Timestamp.string(from: session.start.addingTimeInterval(Double(duration))), stopReason: reason.rawValue))))
+        switch reason {
+        case .evDisconnected:
+            // The car is gone already: nothing to wait for.
+            transition(key, to: .available, at: now)
+            emitCompleted(key, transactionID: session.transactionID)
+        case .powerLoss:
+            // Completed when power returns and the connector is free again.
+            connectors[key]?.awaitingUnplug = session.transactionID
+        default:
+            transition(key, to: .finishing, at: now)
+            connectors[key]?.awaitingUnplug = session.transactionID
+            // The driver unplugs a little later (simulated time), and the connector is free again.
+            timers.schedule(.unplug(transactionID: session.transactionID), for: key, at: now.addingTimeInterval(configuration.unplugDelay))
         }
     }
 
-    private func unplugged(_ key: ConnectorKey, transactionID: Int) {
-        guard connectors[key]?.session == nil, connectors[key]?.status == "Finishing" else { return }
-        transition(key, to: "Available")
+    private func driverUnplugged(_ key: ConnectorKey, transactionID: Int, at now: Date) {
+        guard connectors[key]?.awaitingUnplug == transactionID, connectors[key]?.status == .finishing else { return }
+        connectors[key]?.awaitingUnplug = nil
+        transition(key, to: .available, at: now)
+        emitCompleted(key, transactionID: transactionID)
+    }
+
+    func emitCompleted(_ key: ConnectorKey, transactionID: Int) {
         emit(CMSEvent(event: .sessionCompleted, chargerID: key.chargerID, connectorID: key.connectorID, transactionID: transactionID))
     }
 
-    private func transition(_ key: ConnectorKey, to status: String) {
-        guard let previous = connectors[key]?.status, previous != status else { return }
+    // MARK: Statuses and events
+
+    /// Reports a status change; refuses (and logs) one OCPP does not allow.
+    @discardableResult
+    func transition(_ key: ConnectorKey, to status: ChargePointStatus, at now: Date, errorCode: ChargePointErrorCode = .noError) -> Bool {
+        guard let previous = connectors[key]?.status, previous != status else { return false }
+        guard previous.canTransition(to: status) else {
+            logger.error("transition OCPP forbids refused", metadata: ["connector": "\(key)", "from": "\(previous.rawValue)", "to": "\(status.rawValue)"])
+            return false
+        }
         connectors[key]?.status = status
+        connectors[key]?.errorCode = errorCode
         emit(CMSEvent(
             event: .statusChanged, chargerID: key.chargerID, connectorID: key.connectorID,
-            data: (try? JSONValue(encoding: StatusChangedData(
-                status: status, previousStatus: previous, connectorID: key.connectorID,
-                timestamp: Timestamp.string(from: clock.now())))) ?? .object([:])))
+            data: Self.json(StatusChangedData(
+                status: status.rawValue, previousStatus: previous.rawValue, connectorID: key.connectorID,
+                errorCode: errorCode == .noError ? nil : errorCode.rawValue, timestamp: Timestamp.string(from: now)))))
+        return true
     }
+
+    /// Sends an event, or keeps it while its charger is offline.
+    func emit(_ event: CMSEvent) {
+        if chargers[event.chargerID]?.online == false {
+            chargers[event.chargerID]?.held.append(event)
+        } else {
+            emitToBackend(event)
+        }
+    }
+
+    /// Sends an event even while the charger is offline: what the CMS itself notices.
+    func emitFromCMS(_ event: CMSEvent) { emitToBackend(event) }
+
+    static func json<Value: Encodable>(_ value: Value) -> JSONValue {
+        (try? JSONValue(encoding: value)) ?? .object([:])
+    }
+}
+
+extension RemoteCommandResult {
+    static let accept = RemoteCommandResult(status: RemoteCommandResult.accepted)
+    static func reject(_ reason: String) -> RemoteCommandResult { RemoteCommandResult(status: RemoteCommandResult.rejected, reason: reason) }
 }

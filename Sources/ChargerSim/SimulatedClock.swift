@@ -1,7 +1,13 @@
 import Foundation
 
-/// The simulator's clock: starts at the wall-clock time of launch and runs `speed` times faster.
-struct SimulatedClock: Sendable {
+/// The simulator's time. `now` runs `speed` times faster than the wall clock; tests drive a
+/// `ManualClock` instead and call `FleetSimulator.advance(to:)` themselves.
+protocol SimulationClock: Sendable {
+    func now() -> Date
+}
+
+/// Starts at the wall-clock time of launch and runs `speed` times faster.
+struct SimulatedClock: SimulationClock {
     let origin: Date
     let speed: Double
     private let started = ContinuousClock.now
@@ -12,15 +18,23 @@ struct SimulatedClock: Sendable {
     }
 
     func now() -> Date {
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return origin.addingTimeInterval(seconds * speed)
+        origin.addingTimeInterval((ContinuousClock.now - started).seconds * speed)
     }
+}
 
-    /// Wall-clock time for `simulatedSeconds` of simulated time.
-    func wallDuration(simulatedSeconds: Double) -> Duration {
-        .milliseconds(Int64(max(0, simulatedSeconds / speed * 1000)))
-    }
+/// A clock that moves only when told to.
+final class ManualClock: SimulationClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
+
+    init(_ start: Date = Date(timeIntervalSince1970: 1_767_225_600)) { current = start }
+
+    func now() -> Date { lock.withLock { current } }
+    func set(_ date: Date) { lock.withLock { current = date } }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// SplitMix64: small, fast, and the same sequence for the same seed on every machine.
@@ -45,4 +59,7 @@ struct SeededRandom: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
         return z ^ (z >> 31)
     }
+
+    /// A double in 0..<1.
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

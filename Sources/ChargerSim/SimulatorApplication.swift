@@ -6,7 +6,8 @@ import Logging
 import Messages
 import ServiceRuntime
 
-/// charger-sim's HTTP API (the CMS hop; the README documents it).
+/// charger-sim's HTTP API: the CMS hop's remote commands and the faults on demand (the README
+/// documents both). Every route but `/health` needs `Authorization: Bearer CMS_SECRET`.
 struct SimulatorApplication {
     let configuration: SimulatorConfiguration
     let simulator: FleetSimulator
@@ -25,58 +26,116 @@ struct SimulatorApplication {
     func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/health") { _, _ in Self.json(["status": "ok"]) }
-        router.get("/api/chargers") { _, _ in
+        router.get("/api/chargers") { request, _ in
+            guard authorized(request) else { return Self.unauthenticated }
             let statuses = await simulator.statuses()
             return Self.json(JSONValue.object(statuses.mapValues { connectors in
                 .object(Dictionary(uniqueKeysWithValues: connectors.map { (String($0.key), JSONValue.string($0.value)) }))
             }))
         }
         router.post("/api/chargers/:charger/connectors/:connector/remote-start") { request, context in
-            try await remoteCommand(request, context) { key, body in
-                guard let start = try? JSONCoding.decode(RemoteStartRequest.self, from: body) else {
-                    return (.unprocessableContent, RemoteCommandResult(status: RemoteCommandResult.rejected, reason: "Body must be {id_tag, transaction_id}"))
+            try await connectorCommand(request, context) { key, body in
+                guard let body, let idTag = body["id_tag"]?.stringValue, case .int(let transactionID)? = body["transaction_id"] else {
+                    return .invalid("Body must be {id_tag, transaction_id}")
                 }
-                return (.ok, await simulator.remoteStart(key, idTag: start.idTag, transactionID: start.transactionID))
+                return .result(await simulator.remoteStart(key, idTag: idTag, transactionID: transactionID))
             }
         }
         router.post("/api/chargers/:charger/connectors/:connector/remote-stop") { request, context in
-            try await remoteCommand(request, context) { key, body in
-                let transactionID = (try? JSONCoding.decode(JSONValue.self, from: body))?["transaction_id"]?.intValue
-                return (.ok, await simulator.remoteStop(key, transactionID: transactionID))
+            try await connectorCommand(request, context) { key, body in
+                // No body, or no transaction id: whatever runs on the connector.
+                var transactionID: Int?
+                if let body, let value = body["transaction_id"], !value.isNull {
+                    guard case .int(let number) = value else { return .invalid("transaction_id must be an integer") }
+                    transactionID = number
+                }
+                return .result(await simulator.remoteStop(key, transactionID: transactionID))
+            }
+        }
+        router.post("/api/chargers/:charger/connectors/:connector/fault") { request, context in
+            try await connectorCommand(request, context) { key, body in
+                guard let code = body?["error_code"]?.stringValue, let errorCode = ChargePointErrorCode(rawValue: code), errorCode != .noError else {
+                    return .invalid("error_code must be an OCPP ChargePointErrorCode other than NoError")
+                }
+                return .result(await simulator.fault(key, errorCode: errorCode, info: body?["info"]?.stringValue))
+            }
+        }
+        router.post("/api/chargers/:charger/connectors/:connector/clear-fault") { request, context in
+            try await connectorCommand(request, context) { key, _ in .result(await simulator.clearFault(key)) }
+        }
+        router.post("/api/chargers/:charger/connectors/:connector/unplug") { request, context in
+            try await connectorCommand(request, context) { key, _ in .result(await simulator.unplug(key)) }
+        }
+        for (path, action) in [
+            ("power-loss", { @Sendable (simulator: FleetSimulator, id: String) in await simulator.powerLoss(id) }),
+            ("power-restore", { @Sendable (simulator: FleetSimulator, id: String) in await simulator.powerRestore(id) }),
+            ("offline", { @Sendable (simulator: FleetSimulator, id: String) in await simulator.setOnline(id, false) }),
+            ("online", { @Sendable (simulator: FleetSimulator, id: String) in await simulator.setOnline(id, true) }),
+        ] as [(String, @Sendable (FleetSimulator, String) async -> RemoteCommandResult)] {
+            router.post("/api/chargers/:charger/\(path)") { request, context in
+                guard authorized(request) else { return Self.unauthenticated }
+                guard let chargerID = context.parameters.get("charger"), await simulator.isOnline(chargerID) != nil else {
+                    return Self.json(RemoteCommandResult.reject("Unknown charger"), status: .notFound)
+                }
+                return Self.answer(await action(simulator, chargerID))
             }
         }
         return router
     }
 
-    private func remoteCommand(
+    enum CommandOutcome {
+        case result(RemoteCommandResult)
+        case invalid(String)
+    }
+
+    private func connectorCommand(
         _ request: Request, _ context: BasicRequestContext,
-        _ body: (FleetSimulator.ConnectorKey, Data) async -> (HTTPResponse.Status, RemoteCommandResult)
+        _ body: (FleetSimulator.ConnectorKey, JSONValue?) async -> CommandOutcome
     ) async throws -> Response {
-        guard request.headers[.authorization] == "Bearer \(configuration.cmsSecret)" else {
-            return Self.json(["message": "Unauthenticated."], status: .unauthorized)
-        }
+        guard authorized(request) else { return Self.unauthenticated }
         guard let chargerID = context.parameters.get("charger"), let connectorID = context.parameters.get("connector", as: Int.self) else {
-            return Self.json(RemoteCommandResult(status: RemoteCommandResult.rejected, reason: "Bad charger or connector"), status: .notFound)
+            return Self.json(RemoteCommandResult.reject("Bad charger or connector"), status: .notFound)
         }
         let key = FleetSimulator.ConnectorKey(chargerID: chargerID, connectorID: connectorID)
         guard await simulator.status(of: key) != nil else {
-            return Self.json(RemoteCommandResult(status: RemoteCommandResult.rejected, reason: "Unknown charger or connector"), status: .notFound)
+            return Self.json(RemoteCommandResult.reject("Unknown charger or connector"), status: .notFound)
         }
         let bytes = try await request.body.collect(upTo: 1 << 16)
-        let (status, result) = await body(key, Data(bytes.readableBytesView))
-        return Self.json(result, status: status)
+        var json: JSONValue?
+        if bytes.readableBytes > 0 {
+            guard let parsed = try? JSONReader.parse(bytes.readableBytesView), parsed.objectValue != nil else {
+                return Self.json(RemoteCommandResult.reject("The body must be a JSON object"), status: .unprocessableContent)
+            }
+            json = parsed
+        }
+        switch await body(key, json) {
+        case .result(let result): return Self.answer(result)
+        case .invalid(let reason): return Self.json(RemoteCommandResult.reject(reason), status: .unprocessableContent)
+        }
     }
 
+    private func authorized(_ request: Request) -> Bool {
+        request.headers[.authorization] == "Bearer \(configuration.cmsSecret)"
+    }
+
+    /// Accepted: 200. A command the charger refuses in its state: 409 with the reason (the
+    /// backend reads the body either way).
+    static func answer(_ result: RemoteCommandResult) -> Response {
+        json(result, status: result.isAccepted ? .ok : .conflict)
+    }
+
+    static let unauthenticated = json(["message": "Unauthenticated."], status: .unauthorized)
+
     static func json<Body: Encodable>(_ body: Body, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? JSONCoding.encode(body)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        let bytes = (try? JSONValue(encoding: body)).map(JSONWriter.bytes) ?? Array("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     func application() -> some ApplicationProtocol {
         Application(
             router: router(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "charger-sim"),
-            services: [delivery],
+            services: [delivery, SimulationDriver(simulator: simulator)],
             onServerRunning: { [logger, configuration, delivery] channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 logger.announceListening(scheme: "http", host: configuration.host, port: port)

@@ -87,17 +87,20 @@ public struct StatusChangedData: Codable, Sendable, Equatable {
     public var status: String
     public var previousStatus: String
     public var connectorID: Int
+    /// OCPP's ChargePointErrorCode when the connector is Faulted; absent otherwise.
+    public var errorCode: String?
     public var timestamp: String
 
-    public init(status: String, previousStatus: String, connectorID: Int, timestamp: String) {
+    public init(status: String, previousStatus: String, connectorID: Int, errorCode: String? = nil, timestamp: String) {
         self.status = status
         self.previousStatus = previousStatus
         self.connectorID = connectorID
+        self.errorCode = errorCode
         self.timestamp = timestamp
     }
 
     enum CodingKeys: String, CodingKey {
-        case status, previousStatus = "previous_status", connectorID = "connector_id", timestamp
+        case status, previousStatus = "previous_status", connectorID = "connector_id", errorCode = "error_code", timestamp
     }
 }
 

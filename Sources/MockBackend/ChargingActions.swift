@@ -32,7 +32,7 @@ struct ChargingActions: Sendable {
         let created: (sessionID: Int, transactionID: Int, idTag: String)
         do {
             created = try database.write { db throws -> (Int, Int, String) in
-                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM chargers WHERE id = ?", arguments: [chargerID]) != nil else {
+                guard let chargerStatus = try String.fetchOne(db, sql: "SELECT status FROM chargers WHERE id = ?", arguments: [chargerID]) else {
                     throw ActionFailure(status: .notFound, error: "Charger not found", message: "No charger with id \(chargerID)")
                 }
                 guard let status = try String.fetchOne(
@@ -46,7 +46,8 @@ struct ChargingActions: Sendable {
                     throw ActionFailure(
                         status: .conflict, error: "Session already active", message: "You already have an active charging session")
                 }
-                guard ["Available", "Preparing"].contains(status),
+                // An offline, unpowered or faulted charger, or a busy connector, is not available.
+                guard ["Available", "Preparing"].contains(status), chargerStatus == "Available",
                       try Bool.fetchOne(
                         db, sql: "SELECT 1 FROM sessions WHERE charger_id = ? AND connector_id = ? AND status IN ('initiated','charging','stopping')",
                         arguments: [chargerID, connectorID]) == nil

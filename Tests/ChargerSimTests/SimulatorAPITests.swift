@@ -61,4 +61,45 @@ struct SimulatorAPITests {
             #expect(rejected["status"] == "Rejected")
         }
     }
+
+    @Test func faultRoutes() async throws {
+        try await Self.withAPI { client in
+            let connector = "/api/chargers/CP001/connectors/1"
+            _ = try await Self.post(client, connector + "/remote-start", #"{"id_tag":"RFID1","transaction_id":5}"#)
+            #expect(try await Self.post(client, connector + "/fault", #"{"error_code":"OverVoltage","info":"test"}"#) == (.ok, ["status": "Accepted"]))
+            #expect(try await Self.post(client, connector + "/fault", #"{"error_code":"OverVoltage"}"#).0 == .conflict)
+            #expect(try await Self.post(client, connector + "/clear-fault", "").0 == .ok)
+            #expect(try await Self.post(client, connector + "/unplug", "").0 == .ok)
+            #expect(try await Self.post(client, connector + "/unplug", "") == (.conflict, ["status": "Rejected", "reason": "No car is plugged in"]))
+            #expect(try await Self.post(client, "/api/chargers/CP002/power-loss", "").0 == .ok)
+            #expect(try await Self.post(client, "/api/chargers/CP002/power-loss", "").0 == .conflict)
+            #expect(try await Self.post(client, "/api/chargers/CP002/power-restore", "").0 == .ok)
+            #expect(try await Self.post(client, "/api/chargers/CP003/offline", "").0 == .ok)
+            #expect(try await Self.post(client, "/api/chargers/CP003/connectors/1/remote-start", #"{"id_tag":"A","transaction_id":7}"#)
+                    == (.conflict, ["status": "Rejected", "reason": "Charger is offline"]))
+            #expect(try await Self.post(client, "/api/chargers/CP003/online", "").0 == .ok)
+        }
+    }
+
+    @Test("error paths", arguments: [
+        ("/api/chargers/CP001/connectors/1/fault", #"{"error_code":"NoError"}"#, HTTPResponse.Status.unprocessableContent),
+        ("/api/chargers/CP001/connectors/1/fault", #"{"error_code":"Melted"}"#, .unprocessableContent),
+        ("/api/chargers/CP001/connectors/1/fault", #"[1]"#, .unprocessableContent),
+        ("/api/chargers/CP001/connectors/1/remote-stop", #"{"transaction_id":"x"}"#, .unprocessableContent),
+        ("/api/chargers/CP001/connectors/1/remote-stop", #"not json"#, .unprocessableContent),
+        ("/api/chargers/CP001/connectors/1/remote-stop", "", .conflict),
+        ("/api/chargers/CP001/connectors/9/unplug", "", .notFound),
+        ("/api/chargers/CP404/power-loss", "", .notFound),
+        ("/api/chargers/CP001/connectors/1/clear-fault", "", .conflict),
+        ("/api/chargers/CP001/power-restore", "", .conflict),
+        ("/api/chargers/CP001/online", "", .conflict),
+    ])
+    func errorPath(path: String, body: String, status: HTTPResponse.Status) async throws {
+        try await Self.withAPI { client in
+            let (answer, json) = try await Self.post(client, path, body)
+            #expect(answer == status)
+            #expect(json["status"] == "Rejected" && json["reason"]?.stringValue?.isEmpty == false)
+            #expect(try await Self.post(client, path, body, secret: "wrong").0 == .unauthorized)
+        }
+    }
 }
