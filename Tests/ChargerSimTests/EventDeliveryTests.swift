@@ -1,0 +1,92 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import Messages
+import NIOConcurrencyHelpers
+import ServiceRuntime
+import Testing
+import TestSupport
+
+@testable import ChargerSim
+
+/// A backend stand-in for `/api/cms/events` that fails as told, then records what it takes.
+final class EventSink: Sendable {
+    private let state = NIOLockedValueBox((failuresLeft: 0, failure: HTTPResponse.Status.serviceUnavailable, received: [CMSEvent]()))
+
+    init(failures: Int, with failure: HTTPResponse.Status) {
+        state.withLockedValue { $0.failuresLeft = failures; $0.failure = failure }
+    }
+
+    var received: [CMSEvent] { state.withLockedValue { $0.received } }
+
+    func application(onBound: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+        let router = Router()
+        router.post("/api/cms/events") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 1 << 16)
+            let event = CMSEvent(json: try JSONReader.parse(body.readableBytesView))
+            let status = self.state.withLockedValue { state -> HTTPResponse.Status in
+                if state.failuresLeft > 0 {
+                    state.failuresLeft -= 1
+                    return state.failure
+                }
+                if let event { state.received.append(event) }
+                return event == nil ? .unprocessableContent : .ok
+            }
+            return Response(status: status)
+        }
+        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                           onServerRunning: { onBound($0.localAddress!.port!) }, logger: Logger(label: "sink"))
+    }
+}
+
+@Suite("charger-sim event delivery")
+struct EventDeliveryTests {
+    @Test(arguments: [HTTPResponse.Status.serviceUnavailable, .tooManyRequests, .unauthorized])
+    func eventsWaitOutAFailingBackendAndArriveInOrderPerCharger(failure: HTTPResponse.Status) async throws {
+        let sink = EventSink(failures: 8, with: failure)
+        let port = Announcement<Int>()
+        let httpClient = HTTPClient.makeFailFast()
+        defer { _ = httpClient.shutdown() }
+        try await withServices([sink.application { port.announce($0) }]) {
+            let delivery = EventDelivery(
+                httpClient: httpClient, backendURL: "http://127.0.0.1:\(await port.value)", secret: "s", logger: Logger(label: "delivery"))
+            let chargers = ["CP001", "CP002", "CP003", "CP004"]
+            for sequence in 0..<25 {
+                for charger in chargers {
+                    delivery.enqueue(CMSEvent(event: .meterValue, chargerID: charger, connectorID: 1, transactionID: sequence, data: [:]))
+                }
+            }
+            try await withServices([delivery]) {
+                try await waitUntil(timeout: .seconds(30)) { sink.received.count == 100 }
+            }
+            for charger in chargers {
+                #expect(sink.received.filter { $0.chargerID == charger }.map(\.transactionID) == Array(0..<25).map { $0 })
+            }
+            #expect(delivery.waiting == 0)
+        }
+    }
+
+    @Test func eventsTheBackendWillNeverTakeDoNotBlockTheOthers() async throws {
+        let sink = EventSink(failures: 1, with: .unprocessableContent)
+        let port = Announcement<Int>()
+        let httpClient = HTTPClient.makeFailFast()
+        defer { _ = httpClient.shutdown() }
+        try await withServices([sink.application { port.announce($0) }]) {
+            let delivery = EventDelivery(
+                httpClient: httpClient, backendURL: "http://127.0.0.1:\(await port.value)", secret: "s", logger: Logger(label: "delivery"))
+            for sequence in 0..<3 {
+                delivery.enqueue(CMSEvent(event: .statusChanged, chargerID: "CP001", connectorID: 1, transactionID: sequence))
+            }
+            try await withServices([delivery]) {
+                try await waitUntil(timeout: .seconds(10)) { sink.received.count == 2 }
+            }
+            #expect(sink.received.map(\.transactionID) == [1, 2])
+        }
+    }
+
+    @Test func retryableStatusesAreTheTransientOnes() {
+        #expect([500, 502, 503, 401, 403, 408, 429].allSatisfy(EventDelivery.isRetryable))
+        #expect(![400, 404, 409, 422].contains(where: EventDelivery.isRetryable))
+    }
+}
