@@ -28,8 +28,10 @@ final class EventDelivery: Service, Sendable {
 
     private struct Backlog {
         var waiting = 0
+        var delivered = 0
         var droppingSince: ContinuousClock.Instant?
         var dropped = 0
+        var droppedInAll = 0
     }
 
     private let lanes: [Lane]
@@ -55,6 +57,11 @@ final class EventDelivery: Service, Sendable {
     /// Events waiting to be delivered.
     var waiting: Int { backlog.withLockedValue { $0.waiting } }
 
+    /// Waiting, delivered (or given up) and dropped events, for `GET /api/stats`.
+    var counts: (waiting: Int, delivered: Int, dropped: Int) {
+        backlog.withLockedValue { ($0.waiting, $0.delivered, $0.droppedInAll) }
+    }
+
     func enqueue(_ event: CMSEvent) {
         let accepted = backlog.withLockedValue { backlog -> Bool in
             if event.event == .meterValue, backlog.waiting >= Self.capacity {
@@ -63,6 +70,7 @@ final class EventDelivery: Service, Sendable {
                     logger.error("event queue full: meter values are dropped until the backend catches up", metadata: ["waiting": "\(backlog.waiting)"])
                 }
                 backlog.dropped += 1
+                backlog.droppedInAll += 1
                 return false
             }
             backlog.waiting += 1
@@ -98,6 +106,7 @@ final class EventDelivery: Service, Sendable {
     private func delivered() {
         backlog.withLockedValue { backlog in
             backlog.waiting -= 1
+            backlog.delivered += 1
             if let since = backlog.droppingSince, backlog.waiting < Self.capacity / 2 {
                 logger.warning("event queue below half: meter values flow again", metadata: [
                     "dropped": "\(backlog.dropped)", "seconds": "\(Int((ContinuousClock.now - since).seconds))",

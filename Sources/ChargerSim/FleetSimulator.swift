@@ -56,6 +56,8 @@ actor FleetSimulator {
     private let logger: Logger
     var connectors: [ConnectorKey: Connector] = [:]
     var chargers: [String: Charger] = [:]
+    /// Where each running transaction is.
+    var running: [Int: ConnectorKey] = [:]
     var timers = TimerQueue()
 
     init(
@@ -85,6 +87,11 @@ actor FleetSimulator {
 
     var nextDue: Date? { timers.nextDue }
 
+    /// Running sessions and pending timers, for `GET /api/stats`.
+    var load: (sessions: Int, timers: Int) {
+        (running.count, timers.count)
+    }
+
     // MARK: Remote commands (OCPP RemoteStartTransaction / RemoteStopTransaction)
 
     func remoteStart(_ key: ConnectorKey, idTag: String, transactionID: Int) -> RemoteCommandResult {
@@ -96,8 +103,8 @@ actor FleetSimulator {
         guard connector.session == nil, connector.awaitingUnplug == nil, [.available, .preparing].contains(connector.status) else {
             return .reject("Connector is \(connector.status.rawValue)")
         }
-        if let running = connectors.first(where: { $0.value.session?.transactionID == transactionID }) {
-            return .reject("Transaction \(transactionID) already running on \(running.key)")
+        if let elsewhere = running[transactionID] {
+            return .reject("Transaction \(transactionID) already running on \(elsewhere)")
         }
         let now = clock.now()
         let start = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
@@ -105,7 +112,8 @@ actor FleetSimulator {
             transactionID: transactionID, idTag: idTag, meterStart: connector.register, soc: fleet.car.startSoC, start: start,
             random: SeededRandom(seed: configuration.seed, chargerID: key.chargerID, connectorID: key.connectorID, transactionID: transactionID))
         connectors[key]?.session = session
-        logger.info("remote start accepted", metadata: ["charger": "\(key.chargerID)", "connector": "\(key.connectorID)", "transaction": "\(transactionID)"])
+        running[transactionID] = key
+        logger.debug("remote start accepted", metadata: ["charger": "\(key.chargerID)", "connector": "\(key.connectorID)", "transaction": "\(transactionID)"])
         if connector.status == .available { transition(key, to: .preparing, at: now) }
         transition(key, to: .charging, at: now)
         emit(CMSEvent(
@@ -181,6 +189,7 @@ actor FleetSimulator {
     /// `stop_time - start_time` and the energy is the register's.
     func stopSession(_ key: ConnectorKey, session: Session, reason: StopReason, at now: Date) {
         connectors[key]?.session = nil
+        running[session.transactionID] = nil
         let register = connectors[key]?.register ?? session.meterStart
         let duration = Int((Double(session.step) * configuration.simulatedStep).rounded())
         emit(CMSEvent(

@@ -33,6 +33,14 @@ struct SimulatorApplication {
                 .object(Dictionary(uniqueKeysWithValues: connectors.map { (String($0.key), JSONValue.string($0.value)) }))
             }))
         }
+        router.get("/api/stats") { request, _ in
+            guard authorized(request) else { return Self.unauthenticated }
+            let (sessions, timers) = await simulator.load
+            let (waiting, delivered, dropped) = delivery.counts
+            return Self.json([
+                "sessions": sessions, "timers": timers, "events_waiting": waiting, "events_delivered": delivered, "meter_values_dropped": dropped,
+            ])
+        }
         router.post("/api/chargers/:charger/connectors/:connector/remote-start") { request, context in
             try await connectorCommand(request, context) { key, body in
                 guard let body, let idTag = body["id_tag"]?.stringValue, case .int(let transactionID)? = body["transaction_id"] else {

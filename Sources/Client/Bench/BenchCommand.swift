@@ -13,7 +13,7 @@ import ServiceRuntime
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Load the gateway and print figures.",
-        subcommands: [IdleBench.self, FanOutBench.self, ActionBench.self, RedisFanOutBench.self, BackendBench.self])
+        subcommands: [IdleBench.self, FanOutBench.self, ActionBench.self, RedisFanOutBench.self, BackendBench.self, CMSBench.self])
 }
 
 struct BenchTarget: ParsableArguments {

@@ -68,6 +68,7 @@ final class ChildProgram: Sendable {
     }
 
     var port: Int? { state.withLockedValue { $0.port } }
+    var processID: Int32 { process.processIdentifier }
     var exitStatus: Int32? { state.withLockedValue { $0.exitStatus } }
 
     /// The port the program announced, once it is listening.
