@@ -18,6 +18,7 @@ struct ChargerSimCommand: AsyncParsableCommand {
     @Option(name: .customLong("meter-interval"), help: "Wall-clock seconds between meter values (env METER_INTERVAL, default 10).") var meterInterval: Double?
     @Option(help: "Simulated seconds per wall-clock second (env SPEED, default 1).") var speed: Double?
     @Option(help: "Random seed, for repeatable runs (env SEED, default random).") var seed: UInt64?
+    @Flag(help: "Walk-in drivers start and stop sessions by themselves now and then (env AUTO=1).") var auto = false
 
     func run() async throws {
         LoggingSetup.bootstrap()
@@ -34,6 +35,7 @@ struct ChargerSimCommand: AsyncParsableCommand {
             guard let seed = UInt64(text) else { throw ValidationError("SEED must be an unsigned integer: \(text)") }
             configuration.seed = seed
         }
+        configuration.auto = auto || ["1", "true", "yes"].contains(env.optionalString(nil, "AUTO")?.lowercased() ?? "")
         guard configuration.meterInterval > 0, configuration.speed > 0 else {
             throw ValidationError("METER_INTERVAL and SPEED must be positive")
         }
@@ -41,6 +43,7 @@ struct ChargerSimCommand: AsyncParsableCommand {
         let logger = Logger(label: "charger-sim")
         logger.info("simulating", metadata: [
             "seed": "\(configuration.seed)", "speed": "\(configuration.speed)", "meter_interval": "\(configuration.meterInterval)",
+            "auto": "\(configuration.auto)",
             "replay": "--seed \(configuration.seed)",
         ])
         let fleetDefinition = try FleetDefinition.load(path: configuration.fleetPath)

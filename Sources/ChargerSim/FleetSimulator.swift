@@ -40,6 +40,8 @@ actor FleetSimulator {
         var session: Session?
         /// A stopped transaction whose `session_completed` waits for the driver to unplug.
         var awaitingUnplug: Int?
+        /// The walk-in drivers of this connector (`--auto`), seeded per connector.
+        var arrivals: SeededRandom
     }
 
     struct Charger: Sendable {
@@ -58,6 +60,9 @@ actor FleetSimulator {
     var chargers: [String: Charger] = [:]
     /// Where each running transaction is.
     var running: [Int: ConnectorKey] = [:]
+    /// Walk-in sessions number their transactions from here (the backend's own stay below).
+    static let firstWalkInTransaction = 1_000_000_000
+    var nextWalkInTransaction: Int
     var timers = TimerQueue()
 
     init(
@@ -69,10 +74,12 @@ actor FleetSimulator {
         self.clock = clock ?? SimulatedClock(speed: configuration.speed)
         self.logger = logger
         self.emitToBackend = emit
+        nextWalkInTransaction = Self.firstWalkInTransaction
         for charger in fleet.chargers {
             chargers[charger.id] = Charger()
             for connector in 1...charger.connectors {
-                connectors[ConnectorKey(chargerID: charger.id, connectorID: connector)] = Connector()
+                let key = ConnectorKey(chargerID: charger.id, connectorID: connector)
+                connectors[key] = Connector(arrivals: SeededRandom(seed: configuration.seed, chargerID: charger.id, connectorID: connector, transactionID: 0))
             }
         }
     }
@@ -143,6 +150,8 @@ actor FleetSimulator {
             switch timer.kind {
             case .meterStep(let transactionID): meterStep(timer.key, transactionID: transactionID, due: timer.due)
             case .unplug(let transactionID): driverUnplugged(timer.key, transactionID: transactionID, at: timer.due)
+            case .arrival: walkInArrives(timer.key, at: timer.due)
+            case .departure(let transactionID): walkInLeaves(timer.key, transactionID: transactionID, at: timer.due)
             }
         }
     }

@@ -9,6 +9,7 @@ struct SimulationDriver: Service {
     var tick: Duration = .milliseconds(20)
 
     func run() async throws {
+        await simulator.startWalkIns()
         await cancelWhenGracefulShutdown {
             var next = ContinuousClock.now
             while !Task.isCancelled {

@@ -12,6 +12,10 @@ struct SimulatorConfiguration: Sendable {
     var seed: UInt64 = UInt64.random(in: 0...UInt64.max)
     /// Simulated seconds between a remote stop and the driver unplugging.
     var unplugDelay: Double = 30
+    /// Walk-in drivers start and stop sessions by themselves (`--auto`).
+    var auto = false
+    /// Mean simulated seconds between two walk-in drivers at a free connector.
+    var meanArrival: Double = 20 * 60
 
     init(cmsSecret: String) { self.cmsSecret = cmsSecret }
 

@@ -8,6 +8,10 @@ struct TimerQueue {
         case meterStep(transactionID: Int)
         /// The driver unplugs after a stop.
         case unplug(transactionID: Int)
+        /// A walk-in driver arrives at the connector (`--auto`).
+        case arrival
+        /// A walk-in driver ends the session and leaves.
+        case departure(transactionID: Int)
     }
 
     struct Timer: Sendable {

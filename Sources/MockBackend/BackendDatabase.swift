@@ -129,8 +129,45 @@ struct BackendDatabase: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v3: walk-in sessions (no app user)") { db in
+            // SQLite cannot drop NOT NULL in place: the table is rebuilt (foreign keys are
+            // checked once the migration is done).
+            try db.execute(sql: """
+                CREATE TABLE sessions_v3 (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    transaction_id INTEGER NOT NULL UNIQUE,
+                    user_id INTEGER REFERENCES users(id),
+                    charger_id TEXT NOT NULL,
+                    connector_id INTEGER NOT NULL,
+                    id_tag TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    meter_start INTEGER,
+                    meter_stop INTEGER,
+                    energy_delivered REAL NOT NULL DEFAULT 0,
+                    power REAL NOT NULL DEFAULT 0,
+                    duration INTEGER NOT NULL DEFAULT 0,
+                    start_time TEXT,
+                    stop_time TEXT,
+                    stop_reason TEXT,
+                    failure_reason TEXT,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    FOREIGN KEY (charger_id, connector_id) REFERENCES connectors(charger_id, connector_id)
+                );
+                INSERT INTO sessions_v3 SELECT * FROM sessions;
+                DROP TABLE sessions;
+                ALTER TABLE sessions_v3 RENAME TO sessions;
+                CREATE UNIQUE INDEX sessions_one_per_connector ON sessions(charger_id, connector_id)
+                    WHERE status IN ('initiated', 'charging', 'stopping');
+                CREATE UNIQUE INDEX sessions_one_per_user ON sessions(user_id)
+                    WHERE status IN ('initiated', 'charging', 'stopping') AND user_id IS NOT NULL;
+                """)
+        }
         return migrator
     }
+
+    /// Transaction ids from here up are the CMS's own (sessions started at the charger).
+    static let firstCMSTransactionID = 1_000_000_000
 
     /// One bcrypt of "password" per process: hashing is slow on purpose, and a mock's demo users
     /// need no salt of their own.

@@ -58,8 +58,8 @@ struct CMSEventHandler: Sendable {
     // MARK: Session events
 
     private static func storeSessionEvent(_ event: CMSEvent, transactionID: Int, db: Database) throws {
-        guard let session = try SessionRow.fetchOne(db, sql: "SELECT * FROM sessions WHERE transaction_id = ?", arguments: [transactionID])
-        else {
+        let known = try SessionRow.fetchOne(db, sql: "SELECT * FROM sessions WHERE transaction_id = ?", arguments: [transactionID])
+        guard let session = try known ?? walkInSession(event, transactionID: transactionID, db: db) else {
             throw ActionFailure(status: .notFound, error: "Unknown transaction", message: "No session has transaction \(transactionID)")
         }
         var fields = event.data.objectValue ?? [:]
@@ -68,12 +68,45 @@ struct CMSEventHandler: Sendable {
         let data = JSONValue.object(fields)
         try store(event.event, data: data, session: session, db: db)
 
+        // A walk-in driver with no app has nobody to tell.
+        guard let userID = session.userID else { return }
         let update = SessionUpdate(
             sessionID: session.id, transactionID: session.transactionID, event: SessionEvent(rawValue: event.event.rawValue), data: data)
-        try Outbox.enqueue(update, to: .sessionUpdates, user: session.userID, in: db)
+        try Outbox.enqueue(update, to: .sessionUpdates, user: userID, in: db)
         if let notification = notification(for: event.event, session: session) {
-            try Outbox.enqueue(notification, to: .notifications, user: session.userID, in: db)
+            try Outbox.enqueue(notification, to: .notifications, user: userID, in: db)
         }
+    }
+
+    /// A session started at the charger (an RFID card, not the app): `session_started` for a
+    /// transaction the backend did not ask for. It belongs to the app user whose card it is,
+    /// when that user has no other session; to nobody otherwise.
+    private static func walkInSession(_ event: CMSEvent, transactionID: Int, db: Database) throws -> SessionRow? {
+        guard event.event == .sessionStarted, let connectorID = event.connectorID,
+              let idTag = event.data["id_tag"]?.stringValue
+        else { return nil }
+        let now = Timestamp.now()
+        var owner = try Int.fetchOne(db, sql: "SELECT id FROM users WHERE id_tag = ?", arguments: [idTag])
+        if let user = owner, try ChargingActions.activeSessionID(db, userID: user) != nil { owner = nil }
+        do {
+            try db.execute(
+                sql: """
+                    INSERT INTO sessions (transaction_id, user_id, charger_id, connector_id, id_tag, status, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, 'initiated', ?, ?)
+                    """,
+                arguments: [transactionID, owner, event.chargerID, connectorID, idTag, now, now])
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            // The backend has another live session there, or no such connector: retrying will not help.
+            throw ActionFailure(
+                status: .conflict, error: "Connector busy",
+                message: "\(event.chargerID)/\(connectorID) cannot take transaction \(transactionID): \(error.message ?? "constraint")")
+        }
+        if let owner {
+            try db.execute(
+                sql: "UPDATE connectors SET watcher_user_id = ? WHERE charger_id = ? AND connector_id = ?",
+                arguments: [owner, event.chargerID, connectorID])
+        }
+        return try SessionRow.fetchOne(db, sql: "SELECT * FROM sessions WHERE transaction_id = ?", arguments: [transactionID])
     }
 
     /// Updates the session row; checks the data against the spec's shape for the event.

@@ -53,7 +53,9 @@ struct ChargingActions: Sendable {
                         arguments: [chargerID, connectorID]) == nil
                 else { throw ActionFailure.chargerNotAvailable }
                 let idTag = try String.fetchOne(db, sql: "SELECT id_tag FROM users WHERE id = ?", arguments: [userID]) ?? "USER\(userID)"
-                let transactionID = (try Int.fetchOne(db, sql: "SELECT MAX(transaction_id) FROM sessions") ?? 788) + 1
+                let transactionID = (try Int.fetchOne(
+                    db, sql: "SELECT MAX(transaction_id) FROM sessions WHERE transaction_id < ?",
+                    arguments: [BackendDatabase.firstCMSTransactionID]) ?? 788) + 1
                 try db.execute(
                     sql: """
                         INSERT INTO sessions (transaction_id, user_id, charger_id, connector_id, id_tag, status, created_at, updated_at)
@@ -216,7 +218,8 @@ struct ChargingActions: Sendable {
 struct SessionRow: FetchableRecord, Sendable {
     var id: Int
     var transactionID: Int
-    var userID: Int
+    /// Nil for a walk-in session (started at the charger with a card no app user has).
+    var userID: Int?
     var chargerID: String
     var connectorID: Int
     var status: String

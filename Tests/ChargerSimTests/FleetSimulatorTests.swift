@@ -25,11 +25,15 @@ struct Simulation {
     /// Simulated seconds per meter step.
     let step: Double
 
-    init(seed: UInt64 = 7, meterInterval: Double = 1, speed: Double = 60, fleet: FleetDefinition = .builtIn) {
+    init(
+        seed: UInt64 = 7, meterInterval: Double = 1, speed: Double = 60, fleet: FleetDefinition = .builtIn,
+        configure: (inout SimulatorConfiguration) -> Void = { _ in }
+    ) {
         var configuration = SimulatorConfiguration(cmsSecret: "s")
         configuration.seed = seed
         configuration.meterInterval = meterInterval
         configuration.speed = speed
+        configure(&configuration)
         let log = EventLog()
         clock = ManualClock()
         simulator = FleetSimulator(fleet: fleet, configuration: configuration, clock: clock, logger: Logger(label: "sim"), emit: { log.append($0) })

@@ -147,4 +147,28 @@ struct CMSEventTests {
             await recorder.close()
         }
     }
+
+    @Test func walkInSessionsAreStoredAndAnAppUsersCardMakesThemTheirs() async throws {
+        try await BackendUnderTest.run { backend, client in
+            func post(_ body: String) async throws -> HTTPResponse.Status {
+                try await client.post("/api/cms/events", json: body, bearer: BackendUnderTest.cmsSecret).0
+            }
+            let anonymous = #"{"event":"session_started","charger_id":"CP003","connector_id":1,"transaction_id":1000000001,"data":{"charger_id":"CP003","connector_id":1,"id_tag":"WALKIN0042","meter_start":1000,"start_time":"2025-01-29T12:00:00Z"}}"#
+            #expect(try await post(anonymous) == .ok)
+            let meter = #"{"event":"meter_value","charger_id":"CP003","connector_id":1,"transaction_id":1000000001,"data":{"energy_delivered":1.5,"power":11,"meter_value":2500,"timestamp":"2025-01-29T12:10:00Z"}}"#
+            #expect(try await post(meter) == .ok)
+            // The connector is taken: an app user cannot start there.
+            let (busy, _) = try await client.action("start_charging", #"{"charger_id":"CP003"}"#, user: 125, token: try backend.token(user: 125))
+            #expect(busy == .conflict)
+
+            // user 124's card (RFID124) at the charger: the session is theirs, in the app too.
+            let card = #"{"event":"session_started","charger_id":"CP004","connector_id":1,"transaction_id":1000000002,"data":{"charger_id":"CP004","connector_id":1,"id_tag":"RFID124","meter_start":1000,"start_time":"2025-01-29T12:00:00Z"}}"#
+            #expect(try await post(card) == .ok)
+            let (_, active) = try await client.action("get_active_session", "{}", user: 124, token: try backend.token(user: 124))
+            #expect(active["data"]?["transaction_id"] == 1000000002)
+            // The backend's own transaction ids stay below the CMS's.
+            let (_, started) = try await client.action("start_charging", #"{"charger_id":"CP005"}"#, user: 126, token: try backend.token(user: 126))
+            #expect((started["data"]?["transaction_id"]?.intValue ?? .max) < 1_000_000_000)
+        }
+    }
 }

@@ -33,6 +33,7 @@ struct UpCommand: AsyncParsableCommand {
     @Option(name: .customLong("meter-interval"), help: "charger-sim's wall-clock seconds between meter values.") var meterInterval = 1.0
     @Option(help: "charger-sim's simulated seconds per wall-clock second.") var speed = 60.0
     @Option(help: "charger-sim's seed.") var seed: UInt64 = 42
+    @Flag(help: "charger-sim's walk-in drivers start and stop sessions by themselves.") var auto = false
     @Flag(help: "Run `client demo` against the stack, then stop it.") var demo = false
     @Option(name: .customLong("bin-dir"), help: "Where the programs are (default: next to this client).") var binDirectory: String?
 
@@ -98,7 +99,7 @@ struct UpCommand: AsyncParsableCommand {
             let cmsPort = try await stack.launch(
                 "charger-sim",
                 ["--host", host, "--port", String(cmsPort), "--backend-url", urls.backend,
-                 "--meter-interval", String(meterInterval), "--speed", String(speed), "--seed", String(seed)],
+                 "--meter-interval", String(meterInterval), "--speed", String(speed), "--seed", String(seed)] + (auto ? ["--auto"] : []),
                 environment: secrets)
             urls.cms = "http://\(host):\(cmsPort)"
             try await StackHealth.http(urls.cms! + "/health")
