@@ -61,6 +61,17 @@ public struct FleetDefinition: Codable, Sendable, Equatable {
             guard charger.ratedPower > 0 else {
                 throw FleetError.invalid(path: nil, reason: "\(charger.id): rated power must be positive")
             }
+            switch charger.kind {
+            case .ac:
+                guard [1, 3].contains(charger.phases ?? 1), (charger.voltage ?? 230) > 0, (charger.maxCurrent ?? 16) > 0 else {
+                    throw FleetError.invalid(path: nil, reason: "\(charger.id): AC needs phases 1 or 3 and a positive voltage and max_current")
+                }
+            case .dc:
+                guard charger.maxPower != nil else { throw FleetError.invalid(path: nil, reason: "\(charger.id): DC needs max_power") }
+            }
+        }
+        guard car.batteryCapacity > 0, car.onboardACLimit > 0, 0 <= car.startSoC, car.startSoC < car.targetSoC, car.targetSoC <= 100 else {
+            throw FleetError.invalid(path: nil, reason: "car: battery_capacity and onboard_ac_limit must be positive and 0 <= start_soc < target_soc <= 100")
         }
     }
 

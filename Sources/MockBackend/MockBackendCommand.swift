@@ -19,6 +19,7 @@ struct MockBackendCommand: AsyncParsableCommand {
     @Option(name: .customLong("cms-url"), help: "charger-sim's API (env CMS_URL, default http://127.0.0.1:9000).") var cmsURL: String?
     @Option(name: .customLong("cms-secret"), help: "Secret shared with the CMS (env CMS_SECRET, required).") var cmsSecret: String?
     @Option(help: "Fleet file, JSON (env FLEET, default the built-in CP001 to CP010).") var fleet: String?
+    @Option(name: .customLong("jwt-ttl"), help: "Minutes the tokens it issues are valid, as jwt-auth's JWT_TTL (env JWT_TTL, default 60).") var jwtTTL: Int?
 
     func run() async throws {
         LoggingSetup.bootstrap()
@@ -31,6 +32,8 @@ struct MockBackendCommand: AsyncParsableCommand {
         configuration.databasePath = env.string(database, "DATABASE", default: configuration.databasePath)
         configuration.cmsURL = env.string(cmsURL, "CMS_URL", default: configuration.cmsURL)
         configuration.fleetPath = env.optionalString(fleet, "FLEET")
+        configuration.tokenTTLMinutes = try env.int(jwtTTL, "JWT_TTL", default: configuration.tokenTTLMinutes)
+        guard configuration.tokenTTLMinutes > 0 else { throw ValidationError("JWT_TTL must be a positive number of minutes") }
 
         let logger = Logger(label: "mock-backend")
         let fleetDefinition = try FleetDefinition.load(path: configuration.fleetPath)

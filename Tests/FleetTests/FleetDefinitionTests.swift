@@ -31,6 +31,10 @@ struct FleetDefinitionTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         for bad in [#"{"chargers":[]}"#, #"{"chargers":[{"id":"A","name":"a","type":"AC","connectors":0}]}"#,
                     #"{"chargers":[{"id":"A","name":"a","type":"AC","connectors":1},{"id":"A","name":"b","type":"AC","connectors":1}]}"#,
+                    #"{"chargers":[{"id":"A","name":"a","type":"AC","connectors":1,"phases":2}]}"#,
+                    #"{"chargers":[{"id":"A","name":"a","type":"DC","connectors":1}]}"#,
+                    #"{"chargers":[{"id":"A","name":"a","type":"AC","connectors":1}],"car":{"battery_capacity":60,"start_soc":90,"target_soc":80,"onboard_ac_limit":11}}"#,
+                    #"{"chargers":[{"id":"A","name":"a","type":"AC","connectors":1}],"car":{"battery_capacity":0,"start_soc":10,"target_soc":80,"onboard_ac_limit":11}}"#,
                     "not json"] {
             try bad.write(toFile: path, atomically: true, encoding: .utf8)
             #expect(throws: FleetError.self) { try FleetDefinition.load(path: path) }
