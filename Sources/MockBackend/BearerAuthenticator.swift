@@ -42,7 +42,7 @@ final class BearerAuthenticator: Sendable {
         self.database = database
         let now = Int(Date().timeIntervalSince1970)
         let revoked = try database.read { db in
-            try String.fetchAll(db, sql: "SELECT jti FROM revoked_tokens WHERE expires_at >= ?", arguments: [now])
+            try String.fetchAll(db.cached("SELECT jti FROM revoked_tokens WHERE expires_at >= ?"), arguments: [now])
         }
         state = NIOLockedValueBox(State(revoked: Set(revoked)))
     }
@@ -61,8 +61,8 @@ final class BearerAuthenticator: Sendable {
     func revoke(_ token: AuthenticatedToken, keepFor grace: Int = 0) throws {
         let now = Int(Date().timeIntervalSince1970)
         try database.write { db in
-            try db.execute(sql: "DELETE FROM revoked_tokens WHERE expires_at < ?", arguments: [now])
-            try db.execute(
+            try db.run(sql: "DELETE FROM revoked_tokens WHERE expires_at < ?", arguments: [now])
+            try db.run(
                 sql: "INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)",
                 arguments: [token.revocationKey, token.claims.exp + grace])
         }
@@ -82,7 +82,7 @@ final class BearerAuthenticator: Sendable {
     }
 
     private func isUser(_ userID: Int) -> Bool {
-        let exists = (try? database.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE id = ?", arguments: [userID]) }) != nil
+        let exists = (try? database.read { db in try Bool.fetchOne(db.cached("SELECT 1 FROM users WHERE id = ?"), arguments: [userID]) }) != nil
         if exists { state.withLockedValue { _ = $0.knownUsers.insert(userID) } }
         return exists
     }

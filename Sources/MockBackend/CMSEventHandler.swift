@@ -58,7 +58,7 @@ struct CMSEventHandler: Sendable {
     // MARK: Session events
 
     private static func storeSessionEvent(_ event: CMSEvent, transactionID: Int, db: Database) throws {
-        let known = try SessionRow.fetchOne(db, sql: "SELECT * FROM sessions WHERE transaction_id = ?", arguments: [transactionID])
+        let known = try SessionRow.fetchOne(db.cached("SELECT * FROM sessions WHERE transaction_id = ?"), arguments: [transactionID])
         guard let session = try known ?? walkInSession(event, transactionID: transactionID, db: db) else {
             throw ActionFailure(status: .notFound, error: "Unknown transaction", message: "No session has transaction \(transactionID)")
         }
@@ -86,10 +86,10 @@ struct CMSEventHandler: Sendable {
               let idTag = event.data["id_tag"]?.stringValue
         else { return nil }
         let now = Timestamp.now()
-        var owner = try Int.fetchOne(db, sql: "SELECT id FROM users WHERE id_tag = ?", arguments: [idTag])
+        var owner = try Int.fetchOne(db.cached("SELECT id FROM users WHERE id_tag = ?"), arguments: [idTag])
         if let user = owner, try ChargingActions.activeSessionID(db, userID: user) != nil { owner = nil }
         do {
-            try db.execute(
+            try db.run(
                 sql: """
                     INSERT INTO sessions (transaction_id, user_id, charger_id, connector_id, id_tag, status, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, 'initiated', ?, ?)
@@ -102,11 +102,11 @@ struct CMSEventHandler: Sendable {
                 message: "\(event.chargerID)/\(connectorID) cannot take transaction \(transactionID): \(error.message ?? "constraint")")
         }
         if let owner {
-            try db.execute(
+            try db.run(
                 sql: "UPDATE connectors SET watcher_user_id = ? WHERE charger_id = ? AND connector_id = ?",
                 arguments: [owner, event.chargerID, connectorID])
         }
-        return try SessionRow.fetchOne(db, sql: "SELECT * FROM sessions WHERE transaction_id = ?", arguments: [transactionID])
+        return try SessionRow.fetchOne(db.cached("SELECT * FROM sessions WHERE transaction_id = ?"), arguments: [transactionID])
     }
 
     /// Updates the session row; checks the data against the spec's shape for the event.
@@ -115,7 +115,7 @@ struct CMSEventHandler: Sendable {
         switch event {
         case .sessionStarted:
             let started = try data.decode(as: SessionStartedData.self)
-            try db.execute(
+            try db.run(
                 sql: """
                     UPDATE sessions SET status = CASE status WHEN 'initiated' THEN 'charging' ELSE status END,
                     meter_start = ?, start_time = ?, id_tag = ?, updated_at = ? WHERE id = ?
@@ -124,24 +124,24 @@ struct CMSEventHandler: Sendable {
         case .meterValue:
             let meter = try data.decode(as: MeterValueData.self)
             let duration = seconds(from: session.startTime, to: meter.timestamp)
-            try db.execute(
+            try db.run(
                 sql: "INSERT INTO meter_values (session_id, energy_delivered, power, meter_value, timestamp) VALUES (?, ?, ?, ?, ?)",
                 arguments: [session.id, meter.energyDelivered, meter.power, meter.meterValue, meter.timestamp])
-            try db.execute(
+            try db.run(
                 sql: "UPDATE sessions SET energy_delivered = ?, power = ?, duration = ?, updated_at = ? WHERE id = ?",
                 arguments: [meter.energyDelivered, meter.power, duration ?? session.duration, now, session.id])
         case .sessionStopped:
             let stopped = try data.decode(as: SessionStoppedData.self)
-            try db.execute(
+            try db.run(
                 sql: """
                     UPDATE sessions SET status = 'stopped', meter_stop = ?, energy_delivered = ?, duration = ?, power = 0,
                     stop_time = ?, stop_reason = ?, updated_at = ? WHERE id = ?
                     """,
                 arguments: [stopped.meterStop, stopped.energyDelivered, stopped.duration, stopped.stopTime, stopped.stopReason, now, session.id])
         case .sessionCompleted:
-            try db.execute(sql: "UPDATE sessions SET status = 'completed', power = 0, updated_at = ? WHERE id = ?", arguments: [now, session.id])
+            try db.run(sql: "UPDATE sessions SET status = 'completed', power = 0, updated_at = ? WHERE id = ?", arguments: [now, session.id])
         case .sessionError:
-            try db.execute(
+            try db.run(
                 sql: "UPDATE sessions SET failure_reason = ?, updated_at = ? WHERE id = ?",
                 arguments: [data["error_code"]?.stringValue ?? data["message"]?.stringValue ?? "error", now, session.id])
         default:
@@ -173,7 +173,7 @@ struct CMSEventHandler: Sendable {
     // MARK: Charger events
 
     private static func storeChargerEvent(_ event: CMSEvent, db: Database) throws {
-        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM chargers WHERE id = ?", arguments: [event.chargerID]) != nil else {
+        guard try Bool.fetchOne(db.cached("SELECT 1 FROM chargers WHERE id = ?"), arguments: [event.chargerID]) != nil else {
             throw ActionFailure(status: .notFound, error: "Charger not found", message: "No charger with id \(event.chargerID)")
         }
         let connectorID = event.connectorID ?? event.data["connector_id"]?.intValue
@@ -184,9 +184,7 @@ struct CMSEventHandler: Sendable {
         var data = event.data.objectValue ?? [:]
         var recipients: [Int]
         if let connectorID {
-            guard let watcher = try Row.fetchOne(
-                db, sql: "SELECT watcher_user_id FROM connectors WHERE charger_id = ? AND connector_id = ?",
-                arguments: [event.chargerID, connectorID])
+            guard let watcher = try Row.fetchOne(db.cached("SELECT watcher_user_id FROM connectors WHERE charger_id = ? AND connector_id = ?"), arguments: [event.chargerID, connectorID])
             else {
                 throw ActionFailure(
                     status: .notFound, error: "Connector not found", message: "Charger \(event.chargerID) has no connector \(connectorID)")
@@ -194,21 +192,19 @@ struct CMSEventHandler: Sendable {
             recipients = (watcher["watcher_user_id"] as Int?).map { [$0] } ?? []
             data["connector_id"] = .int(connectorID)
             if let status {
-                try db.execute(
+                try db.run(
                     sql: "UPDATE connectors SET status = ?, error_code = ? WHERE charger_id = ? AND connector_id = ?",
                     arguments: [status, event.data["error_code"]?.stringValue, event.chargerID, connectorID])
                 try releaseWatcherIfDone(db, chargerID: event.chargerID, connectorID: connectorID, status: status)
             } else if event.event == .error {
-                try db.execute(
+                try db.run(
                     sql: "UPDATE connectors SET error_code = ? WHERE charger_id = ? AND connector_id = ?",
                     arguments: [event.data["error_code"]?.stringValue, event.chargerID, connectorID])
             }
         } else {
-            recipients = try Int.fetchAll(
-                db, sql: "SELECT DISTINCT watcher_user_id FROM connectors WHERE charger_id = ? AND watcher_user_id IS NOT NULL",
-                arguments: [event.chargerID])
+            recipients = try Int.fetchAll(db.cached("SELECT DISTINCT watcher_user_id FROM connectors WHERE charger_id = ? AND watcher_user_id IS NOT NULL"), arguments: [event.chargerID])
             if let status {
-                try db.execute(sql: "UPDATE chargers SET status = ? WHERE id = ?", arguments: [status, event.chargerID])
+                try db.run(sql: "UPDATE chargers SET status = ? WHERE id = ?", arguments: [status, event.chargerID])
             }
         }
         let update = ChargerUpdate(chargerID: event.chargerID, event: ChargerEvent(rawValue: event.event.rawValue), data: .object(data))
@@ -231,7 +227,7 @@ struct CMSEventHandler: Sendable {
     /// The watcher stops receiving once the connector is Available with no live session on it.
     private static func releaseWatcherIfDone(_ db: Database, chargerID: String, connectorID: Int, status: String) throws {
         guard status == "Available" else { return }
-        try db.execute(
+        try db.run(
             sql: """
                 UPDATE connectors SET watcher_user_id = NULL WHERE charger_id = ? AND connector_id = ?
                 AND NOT EXISTS (SELECT 1 FROM sessions WHERE charger_id = ? AND connector_id = ? AND status IN ('initiated','charging','stopping'))

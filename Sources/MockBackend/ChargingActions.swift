@@ -32,12 +32,10 @@ struct ChargingActions: Sendable {
         let created: (sessionID: Int, transactionID: Int, idTag: String)
         do {
             created = try database.write { db throws -> (Int, Int, String) in
-                guard let chargerStatus = try String.fetchOne(db, sql: "SELECT status FROM chargers WHERE id = ?", arguments: [chargerID]) else {
+                guard let chargerStatus = try String.fetchOne(db.cached("SELECT status FROM chargers WHERE id = ?"), arguments: [chargerID]) else {
                     throw ActionFailure(status: .notFound, error: "Charger not found", message: "No charger with id \(chargerID)")
                 }
-                guard let status = try String.fetchOne(
-                    db, sql: "SELECT status FROM connectors WHERE charger_id = ? AND connector_id = ?",
-                    arguments: [chargerID, connectorID])
+                guard let status = try String.fetchOne(db.cached("SELECT status FROM connectors WHERE charger_id = ? AND connector_id = ?"), arguments: [chargerID, connectorID])
                 else {
                     throw ActionFailure(
                         status: .notFound, error: "Connector not found", message: "Charger \(chargerID) has no connector \(connectorID)")
@@ -48,22 +46,18 @@ struct ChargingActions: Sendable {
                 }
                 // An offline, unpowered or faulted charger, or a busy connector, is not available.
                 guard ["Available", "Preparing"].contains(status), chargerStatus == "Available",
-                      try Bool.fetchOne(
-                        db, sql: "SELECT 1 FROM sessions WHERE charger_id = ? AND connector_id = ? AND status IN ('initiated','charging','stopping')",
-                        arguments: [chargerID, connectorID]) == nil
+                      try Bool.fetchOne(db.cached("SELECT 1 FROM sessions WHERE charger_id = ? AND connector_id = ? AND status IN ('initiated','charging','stopping')"), arguments: [chargerID, connectorID]) == nil
                 else { throw ActionFailure.chargerNotAvailable }
-                let idTag = try String.fetchOne(db, sql: "SELECT id_tag FROM users WHERE id = ?", arguments: [userID]) ?? "USER\(userID)"
-                let transactionID = (try Int.fetchOne(
-                    db, sql: "SELECT MAX(transaction_id) FROM sessions WHERE transaction_id < ?",
-                    arguments: [BackendDatabase.firstCMSTransactionID]) ?? 788) + 1
-                try db.execute(
+                let idTag = try String.fetchOne(db.cached("SELECT id_tag FROM users WHERE id = ?"), arguments: [userID]) ?? "USER\(userID)"
+                let transactionID = (try Int.fetchOne(db.cached("SELECT MAX(transaction_id) FROM sessions WHERE transaction_id < ?"), arguments: [BackendDatabase.firstCMSTransactionID]) ?? 788) + 1
+                try db.run(
                     sql: """
                         INSERT INTO sessions (transaction_id, user_id, charger_id, connector_id, id_tag, status, created_at, updated_at)
                         VALUES (?, ?, ?, ?, ?, 'initiated', ?, ?)
                         """,
                     arguments: [transactionID, userID, chargerID, connectorID, idTag, now, now])
                 let sessionID = Int(db.lastInsertedRowID)
-                try db.execute(
+                try db.run(
                     sql: "UPDATE connectors SET watcher_user_id = ? WHERE charger_id = ? AND connector_id = ?",
                     arguments: [userID, chargerID, connectorID])
                 return (sessionID, transactionID, idTag)
@@ -102,11 +96,11 @@ struct ChargingActions: Sendable {
 
     private func markFailed(_ sessionID: Int, reason: String) async {
         _ = try? database.write { db in
-            try db.execute(
+            try db.run(
                 sql: "UPDATE sessions SET status = 'failed', failure_reason = ?, updated_at = ? WHERE id = ?",
                 arguments: [reason, Timestamp.now(), sessionID])
             // Nothing happened on the connector: its updates are no longer this user's business.
-            try db.execute(
+            try db.run(
                 sql: """
                     UPDATE connectors SET watcher_user_id = NULL WHERE status = 'Available'
                     AND (charger_id, connector_id) = (SELECT charger_id, connector_id FROM sessions WHERE id = ?)
@@ -126,7 +120,7 @@ struct ChargingActions: Sendable {
                 sql += " AND charger_id = ?"
                 arguments += [chargerID]
             }
-            return try SessionRow.fetchOne(db, sql: sql, arguments: arguments)
+            return try SessionRow.fetchOne(db.cached(sql), arguments: arguments)
         }
         guard let session else {
             throw ActionFailure(
@@ -148,7 +142,7 @@ struct ChargingActions: Sendable {
                 status: .serviceUnavailable, error: "Charger unreachable", message: "The charging management system could not be reached")
         }
         _ = try? database.write { db in
-            try db.execute(
+            try db.run(
                 sql: "UPDATE sessions SET status = 'stopping', updated_at = ? WHERE id = ? AND status IN ('initiated','charging')",
                 arguments: [Timestamp.now(), session.id])
         }
@@ -169,16 +163,14 @@ struct ChargingActions: Sendable {
 
     func listChargers() async throws(ActionFailure) -> JSONValue {
         let chargers = try read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM chargers ORDER BY id").compactMap { try Self.chargerStatus(db, chargerID: $0) }
+            try String.fetchAll(db.cached("SELECT id FROM chargers ORDER BY id")).compactMap { try Self.chargerStatus(db, chargerID: $0) }
         }
         return (try? JSONValue(encoding: ChargerListResult(chargers: chargers))) ?? .object([:])
     }
 
     func activeSession(userID: Int) async throws(ActionFailure) -> JSONValue {
         let session = try read { db in
-            try SessionRow.fetchOne(
-                db, sql: "SELECT * FROM sessions WHERE user_id = ? AND status IN ('initiated','charging','stopping')",
-                arguments: [userID])
+            try SessionRow.fetchOne(db.cached("SELECT * FROM sessions WHERE user_id = ? AND status IN ('initiated','charging','stopping')"), arguments: [userID])
         }
         guard let session else {
             throw ActionFailure(status: .notFound, error: "No active session", message: "You have no active charging session")
@@ -189,19 +181,18 @@ struct ChargingActions: Sendable {
             power: session.power, duration: session.duration, startTime: session.startTime))) ?? .object([:])
     }
 
-    /// Cached statements: the hot reads skip SQLite's parser and GRDB's statement analysis.
     static func chargerStatus(_ db: Database, chargerID: String) throws -> ChargerStatusResult? {
-        let charger = try db.cachedStatement(sql: "SELECT id, name, status FROM chargers WHERE id = ?")
-        guard let row = try Row.fetchOne(charger, arguments: [chargerID]) else { return nil }
-        let statement = try db.cachedStatement(sql: "SELECT connector_id, status FROM connectors WHERE charger_id = ? ORDER BY connector_id")
-        let connectors = try Row.fetchAll(statement, arguments: [chargerID])
-            .map { ChargerStatusResult.Connector(connectorID: $0["connector_id"], status: $0["status"]) }
+        guard let row = try Row.fetchOne(db.cached("SELECT id, name, status FROM chargers WHERE id = ?"), arguments: [chargerID]) else {
+            return nil
+        }
+        let connectors = try Row.fetchAll(
+            db.cached("SELECT connector_id, status FROM connectors WHERE charger_id = ? ORDER BY connector_id"), arguments: [chargerID]
+        ).map { ChargerStatusResult.Connector(connectorID: $0["connector_id"], status: $0["status"]) }
         return ChargerStatusResult(chargerID: row["id"], name: row["name"], status: row["status"], connectors: connectors)
     }
 
     static func activeSessionID(_ db: Database, userID: Int) throws -> Int? {
-        try Int.fetchOne(
-            db, sql: "SELECT id FROM sessions WHERE user_id = ? AND status IN ('initiated','charging','stopping')", arguments: [userID])
+        try Int.fetchOne(db.cached("SELECT id FROM sessions WHERE user_id = ? AND status IN ('initiated','charging','stopping')"), arguments: [userID])
     }
 
     private func read<T>(_ body: (Database) throws -> T) throws(ActionFailure) -> T {

@@ -12,7 +12,7 @@ import ServiceLifecycle
 /// least once: a crash between PUBLISH and DELETE publishes that message again on restart.
 enum Outbox {
     static func enqueue<Message: Encodable>(_ message: Message, to channel: UserChannel, user userID: Int, in db: Database) throws {
-        try db.execute(
+        try db.run(
             sql: "INSERT INTO outbox (channel, payload, created_at) VALUES (?, ?, ?)",
             arguments: [channel.name(forUser: userID), JSONWriter.string(try JSONValue(encoding: message)), Timestamp.now()])
     }
@@ -62,7 +62,7 @@ final class OutboxRelay: Service, Sendable {
             let batch: [(id: Int64, channel: String, payload: String)]
             do {
                 batch = try database.read { [batchSize] db in
-                    try Row.fetchAll(db, sql: "SELECT id, channel, payload FROM outbox ORDER BY id LIMIT ?", arguments: [batchSize])
+                    try Row.fetchAll(db.cached("SELECT id, channel, payload FROM outbox ORDER BY id LIMIT ?"), arguments: [batchSize])
                         .map { ($0["id"], $0["channel"], $0["payload"]) }
                 }
             } catch {
@@ -88,7 +88,7 @@ final class OutboxRelay: Service, Sendable {
             }
             if let published {
                 do {
-                    try database.write { db in try db.execute(sql: "DELETE FROM outbox WHERE id <= ?", arguments: [published]) }
+                    try database.write { db in try db.run(sql: "DELETE FROM outbox WHERE id <= ?", arguments: [published]) }
                 } catch {
                     logger.error("could not clear the outbox", metadata: ["error": "\(error)"])
                     return
