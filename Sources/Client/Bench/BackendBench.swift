@@ -20,6 +20,7 @@ struct BackendBench: AsyncParsableCommand {
     @Option(help: "Seconds of each measurement.") var duration: Double = 10
     @Option(help: "Reads in flight at once.") var concurrency: Int = 32
     @Option(help: "Users charging at once; user i uses the i-th charger of list_chargers.") var users: Int = 32
+    @Option(name: .customLong("redis-url"), help: "The backend's Redis: each user then waits for its session_stopped push before the next start, as an app does, instead of retrying.") var redisURL: String?
 
     func run() async throws {
         let api = BackendClient(
@@ -55,21 +56,29 @@ struct BackendBench: AsyncParsableCommand {
         report("reads (get_charger_status, \(concurrency) in flight)", reads)
 
         let waits = NIOLockedValueBox(0)
-        let pairs = try await measure { deadline in
+        var watcher: SessionStopWatcher?
+        if let redisURL { watcher = try await SessionStopWatcher.start(redisURL: redisURL) }
+        let pairs = try await measure { [watcher] deadline in
             try await withThrowingTaskGroup(of: [UInt64].self) { group in
                 for (account, charger) in zip(accounts, chargers) {
-                    group.addTask { try await chargeRepeatedly(account: account, charger: charger, until: deadline, api: api, waits: waits) }
+                    group.addTask {
+                        try await chargeRepeatedly(account: account, charger: charger, until: deadline, api: api, waits: waits, watcher: watcher)
+                    }
                 }
                 return try await group.reduce(into: []) { $0 += $1 }
             }
         }
-        report("start+stop pairs (\(users) users, one charger each)", pairs, extra: "; \(waits.withLockedValue { $0 }) starts retried while the previous session was closing")
+        await watcher?.close()
+        let how = watcher == nil ? "retrying starts" : "waiting for session_stopped"
+        report("start+stop pairs (\(users) users, one charger each, \(how))", pairs,
+               extra: "; \(waits.withLockedValue { $0 }) starts retried while the previous session was closing")
     }
 
     /// Starts and stops on the user's charger until the deadline, alternating connectors so that
     /// the driver unplugging from the last one does not hold up the next start.
     private func chargeRepeatedly(
-        account: BackendClient.Account, charger: ChargerStatusResult, until deadline: ContinuousClock.Instant, api: BackendClient, waits: NIOLockedValueBox<Int>
+        account: BackendClient.Account, charger: ChargerStatusResult, until deadline: ContinuousClock.Instant, api: BackendClient,
+        waits: NIOLockedValueBox<Int>, watcher: SessionStopWatcher?
     ) async throws -> [UInt64] {
         var samples: [UInt64] = []
         var connector = 0
@@ -92,6 +101,8 @@ struct BackendBench: AsyncParsableCommand {
             guard stopped["success"] == true else { throw ValidationError("stop_charging failed: \(stopped)") }
             samples.append(DispatchTime.now().uptimeNanoseconds - sent)
             connector += 1
+            // The session is closed once the charger reports it: the push says so.
+            await watcher?.waitForStop(user: account.userID)
         }
         return samples
     }
