@@ -42,47 +42,41 @@ final class EventSink: Sendable {
 
 @Suite("charger-sim event delivery")
 struct EventDeliveryTests {
-    @Test(arguments: [HTTPResponse.Status.serviceUnavailable, .tooManyRequests, .unauthorized])
-    func eventsWaitOutAFailingBackendAndArriveInOrderPerCharger(failure: HTTPResponse.Status) async throws {
-        let sink = EventSink(failures: 8, with: failure)
+    /// Queues `events`, then runs the delivery to `sink` until `delivered` holds.
+    func deliver(_ events: [CMSEvent], to sink: EventSink, until delivered: @escaping @Sendable () -> Bool) async throws -> EventDelivery {
         let port = Announcement<Int>()
         let httpClient = HTTPClient.makeFailFast()
         defer { _ = httpClient.shutdown() }
-        try await withServices([sink.application { port.announce($0) }]) {
+        return try await withServices([sink.application { port.announce($0) }]) {
             let delivery = EventDelivery(
                 httpClient: httpClient, backendURL: "http://127.0.0.1:\(await port.value)", secret: "s", logger: Logger(label: "delivery"))
-            let chargers = ["CP001", "CP002", "CP003", "CP004"]
-            for sequence in 0..<25 {
-                for charger in chargers {
-                    delivery.enqueue(CMSEvent(event: .meterValue, chargerID: charger, connectorID: 1, transactionID: sequence, data: [:]))
-                }
-            }
+            for event in events { delivery.enqueue(event) }
             try await withServices([delivery]) {
-                try await waitUntil(timeout: .seconds(30)) { sink.received.count == 100 }
+                try await waitUntil(timeout: .seconds(30), delivered)
             }
-            for charger in chargers {
-                #expect(sink.received.filter { $0.chargerID == charger }.map(\.transactionID) == Array(0..<25).map { $0 })
-            }
-            #expect(delivery.waiting == 0)
+            return delivery
         }
+    }
+
+    @Test(arguments: [HTTPResponse.Status.serviceUnavailable, .tooManyRequests, .unauthorized])
+    func eventsWaitOutAFailingBackendAndArriveInOrderPerCharger(failure: HTTPResponse.Status) async throws {
+        let sink = EventSink(failures: 8, with: failure)
+        let chargers = ["CP001", "CP002", "CP003", "CP004"]
+        let events = (0..<25).flatMap { sequence in
+            chargers.map { CMSEvent(event: .meterValue, chargerID: $0, connectorID: 1, transactionID: sequence, data: [:]) }
+        }
+        let delivery = try await deliver(events, to: sink) { sink.received.count == 100 }
+        for charger in chargers {
+            #expect(sink.received.filter { $0.chargerID == charger }.map(\.transactionID) == Array(0..<25).map { $0 })
+        }
+        #expect(delivery.waiting == 0)
     }
 
     @Test func eventsTheBackendWillNeverTakeDoNotBlockTheOthers() async throws {
         let sink = EventSink(failures: 1, with: .unprocessableContent)
-        let port = Announcement<Int>()
-        let httpClient = HTTPClient.makeFailFast()
-        defer { _ = httpClient.shutdown() }
-        try await withServices([sink.application { port.announce($0) }]) {
-            let delivery = EventDelivery(
-                httpClient: httpClient, backendURL: "http://127.0.0.1:\(await port.value)", secret: "s", logger: Logger(label: "delivery"))
-            for sequence in 0..<3 {
-                delivery.enqueue(CMSEvent(event: .statusChanged, chargerID: "CP001", connectorID: 1, transactionID: sequence))
-            }
-            try await withServices([delivery]) {
-                try await waitUntil(timeout: .seconds(10)) { sink.received.count == 2 }
-            }
-            #expect(sink.received.map(\.transactionID) == [1, 2])
-        }
+        let events = (0..<3).map { CMSEvent(event: .statusChanged, chargerID: "CP001", connectorID: 1, transactionID: $0) }
+        _ = try await deliver(events, to: sink) { sink.received.count == 2 }
+        #expect(sink.received.map(\.transactionID) == [1, 2])
     }
 
     @Test func retryableStatusesAreTheTransientOnes() {
