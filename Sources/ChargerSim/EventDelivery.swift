@@ -12,7 +12,8 @@ import ServiceRuntime
 ///
 /// Events go out on `laneCount` lanes, each one request at a time; a charger always uses the
 /// same lane, so its events keep their order while different chargers' events travel side by
-/// side (one lane could not carry a large fleet: each event waits for the previous answer).
+/// side. A request carries what its lane has queued, up to `batchSize` events (a JSON array),
+/// so a busy fleet costs the backend one request and one transaction per batch.
 ///
 /// Bounded: past `capacity` waiting events, new meter values are dropped (one log line when it
 /// starts, one when it is over). A meter value carries the register, so the next one makes up
@@ -20,11 +21,7 @@ import ServiceRuntime
 final class EventDelivery: Service, Sendable {
     static let capacity = 100_000
     static let laneCount = 32
-
-    private struct Lane {
-        let stream: AsyncStream<CMSEvent>
-        let continuation: AsyncStream<CMSEvent>.Continuation
-    }
+    static let batchSize = 100
 
     private struct Backlog {
         var waiting = 0
@@ -34,7 +31,7 @@ final class EventDelivery: Service, Sendable {
         var droppedInAll = 0
     }
 
-    private let lanes: [Lane]
+    private let lanes: [EventLane]
     private let backlog = NIOLockedValueBox(Backlog())
     private let httpClient: HTTPClient
     private let endpoint: String
@@ -42,10 +39,7 @@ final class EventDelivery: Service, Sendable {
     private let logger: Logger
 
     init(httpClient: HTTPClient, backendURL: String, secret: String, logger: Logger) {
-        lanes = (0..<Self.laneCount).map { _ in
-            let (stream, continuation) = AsyncStream.makeStream(of: CMSEvent.self)
-            return Lane(stream: stream, continuation: continuation)
-        }
+        lanes = (0..<Self.laneCount).map { _ in EventLane() }
         self.httpClient = httpClient
         var base = backendURL
         while base.hasSuffix("/") { base.removeLast() }
@@ -76,7 +70,7 @@ final class EventDelivery: Service, Sendable {
             backlog.waiting += 1
             return true
         }
-        if accepted { lanes[Self.lane(of: event.chargerID)].continuation.yield(event) }
+        if accepted { lanes[Self.lane(of: event.chargerID)].append(event) }
     }
 
     /// FNV-1a of the charger id: the same lane for the same charger, in every run.
@@ -91,22 +85,22 @@ final class EventDelivery: Service, Sendable {
             await withDiscardingTaskGroup { group in
                 for lane in lanes {
                     group.addTask {
-                        for await event in lane.stream {
-                            await self.deliver(event)
-                            self.delivered()
+                        while let batch = await lane.take(upTo: Self.batchSize) {
+                            await self.deliver(batch)
+                            self.delivered(batch.count)
                         }
                     }
                 }
             }
         } onGracefulShutdown: { [lanes] in
-            for lane in lanes { lane.continuation.finish() }
+            for lane in lanes { lane.finish() }
         }
     }
 
-    private func delivered() {
+    private func delivered(_ count: Int) {
         backlog.withLockedValue { backlog in
-            backlog.waiting -= 1
-            backlog.delivered += 1
+            backlog.waiting -= count
+            backlog.delivered += count
             if let since = backlog.droppingSince, backlog.waiting < Self.capacity / 2 {
                 logger.warning("event queue below half: meter values flow again", metadata: [
                     "dropped": "\(backlog.dropped)", "seconds": "\(Int((ContinuousClock.now - since).seconds))",
@@ -122,39 +116,105 @@ final class EventDelivery: Service, Sendable {
         status >= 500 || [401, 403, 408, 425, 429].contains(status)
     }
 
-    private func deliver(_ event: CMSEvent) async {
+    /// One request for the batch: a single event as an object, several as an array.
+    private func deliver(_ batch: [CMSEvent]) async {
         var attempt = 0
-        let body = ByteBuffer(bytes: JSONWriter.bytes(FleetSimulator.json(event)))
+        let json = batch.count == 1 ? FleetSimulator.json(batch[0]) : .array(batch.map(FleetSimulator.json))
+        let body = ByteBuffer(bytes: JSONWriter.bytes(json))
+        let first = batch[0].event
         while true {
             do {
                 let request = HTTPClientRequest.jsonPost(url: endpoint, bearer: secret, body: body)
-                let response = try await httpClient.execute(request, timeout: .seconds(5))
-                let answer = try await response.body.collect(upTo: 1 << 16)
+                let response = try await httpClient.execute(request, timeout: .seconds(10))
+                let answer = try await response.body.collect(upTo: 1 << 20)
                 let status = response.status.code
                 if (200..<300).contains(status) {
-                    logger.debug("event delivered", metadata: ["event": "\(event.event)", "charger": "\(event.chargerID)"])
+                    logRefusals(in: answer, of: batch)
                     return
                 }
                 if !Self.isRetryable(status) {
-                    // The backend will never take it; retrying would block the charger's events.
-                    logger.error("backend refused event", metadata: [
-                        "event": "\(event.event)", "status": "\(status)", "body": "\(String(buffer: answer).prefix(200))",
+                    // The backend will never take it; retrying would block the chargers' events.
+                    logger.error("backend refused events", metadata: [
+                        "event": "\(first)", "events": "\(batch.count)", "status": "\(status)", "body": "\(String(buffer: answer).prefix(200))",
                     ])
                     return
                 }
-                if attempt == 0 { logger.warning("backend failed event; retrying", metadata: ["event": "\(event.event)", "status": "\(status)"]) }
+                if attempt == 0 { logger.warning("backend failed events; retrying", metadata: ["event": "\(first)", "status": "\(status)"]) }
             } catch {
                 if Task.isCancelled { return }
-                if attempt == 0 { logger.warning("backend unreachable; retrying", metadata: ["event": "\(event.event)", "error": "\(error)"]) }
+                if attempt == 0 { logger.warning("backend unreachable; retrying", metadata: ["event": "\(first)", "error": "\(error)"]) }
             }
-            // While shutting down, each event gets one attempt: a dead backend must not hold the exit.
+            // While shutting down, each batch gets one attempt: a dead backend must not hold the exit.
             if Task.isShuttingDownGracefully {
-                logger.error("shutting down with the backend unreachable; event lost", metadata: ["event": "\(event.event)"])
+                logger.error("shutting down with the backend unreachable; events lost", metadata: ["events": "\(batch.count)"])
                 return
             }
             attempt += 1
             try? await Task.sleep(for: .milliseconds(min(5000, 100 << min(attempt, 6))))
             if Task.isCancelled { return }
+        }
+    }
+
+    /// A batch is taken whole; the events the backend refused in it are listed in the answer.
+    private func logRefusals(in answer: ByteBuffer, of batch: [CMSEvent]) {
+        guard batch.count > 1, case .array(let refused)? = (try? JSONReader.parse(answer.readableBytesView))?["refused"] else { return }
+        for refusal in refused {
+            guard let index = refusal["index"]?.intValue, batch.indices.contains(index) else { continue }
+            logger.error("backend refused event", metadata: [
+                "event": "\(batch[index].event)", "charger": "\(batch[index].chargerID)", "reason": "\(refusal["message"]?.stringValue ?? "?")",
+            ])
+        }
+    }
+}
+
+/// One lane's queue: events in order, taken a batch at a time.
+final class EventLane: Sendable {
+    private struct State {
+        var events = CircularBuffer<CMSEvent>()
+        var waiter: CheckedContinuation<Void, Never>?
+        var finished = false
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    func append(_ event: CMSEvent) {
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            state.events.append(event)
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    func finish() {
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            state.finished = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Up to `limit` events once there is at least one; nil once finished and empty.
+    func take(upTo limit: Int) async -> [CMSEvent]? {
+        while true {
+            let taken = state.withLockedValue { state -> [CMSEvent]?? in
+                if !state.events.isEmpty {
+                    let count = min(limit, state.events.count)
+                    defer { state.events.removeFirst(count) }
+                    return .some(Array(state.events.prefix(count)))
+                }
+                return state.finished ? .some(nil) : .none
+            }
+            if let taken { return taken }
+            await withCheckedContinuation { continuation in
+                let ready = state.withLockedValue { state -> Bool in
+                    if !state.events.isEmpty || state.finished { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
         }
     }
 }

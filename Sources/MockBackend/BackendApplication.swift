@@ -98,17 +98,34 @@ struct BackendApplication {
         }
     }
 
+    /// One event, or an array of them (charger-sim sends what has queued up in one request).
     func cmsEvent(_ request: Request) async -> Response {
         guard request.headers[.authorization] == "Bearer \(configuration.cmsSecret)" else { return JSONResponse.unauthenticated }
-        guard let body = try? await request.body.collect(upTo: 1 << 20),
-              let json = try? JSONReader.parse(body.readableBytesView),
-              let event = CMSEvent(json: json)
-        else {
-            return ActionFailure(status: .badRequest, error: "Invalid event", message: "The body must be a CMS event").response
+        guard let body = try? await request.body.collect(upTo: 1 << 24), let json = try? JSONReader.parse(body.readableBytesView) else {
+            return ActionFailure(status: .badRequest, error: "Invalid event", message: "The body must be a CMS event or an array of them").response
         }
+        guard case .array(let items) = json else {
+            guard let event = CMSEvent(json: json) else {
+                return ActionFailure(status: .badRequest, error: "Invalid event", message: "The body must be a CMS event").response
+            }
+            do {
+                try await events.handle(event)
+                return JSONResponse.make(["success": true])
+            } catch {
+                return error.response
+            }
+        }
+        let parsed = items.map(CMSEvent.init(json:))
+        let valid = parsed.enumerated().compactMap { index, event in event.map { (index, $0) } }
         do {
-            try await events.handle(event)
-            return JSONResponse.make(["success": true])
+            var refused = try events.handle(batch: valid.map(\.1)).map { (index: valid[$0.index].0, failure: $0.failure) }
+            refused += parsed.indices.filter { parsed[$0] == nil }.map {
+                (index: $0, failure: ActionFailure(status: .badRequest, error: "Invalid event", message: "Not a CMS event"))
+            }
+            let list = refused.sorted { $0.index < $1.index }.map { refusal -> JSONValue in
+                ["index": .int(refusal.index), "error": .string(refusal.failure.error), "message": .string(refusal.failure.message)]
+            }
+            return JSONResponse.make(["success": true, "accepted": .int(items.count - list.count), "refused": .array(list)] as JSONValue)
         } catch {
             return error.response
         }

@@ -16,43 +16,63 @@ struct CMSEventHandler: Sendable {
     let logger: Logger
 
     func handle(_ event: CMSEvent) async throws(ActionFailure) {
-        logger.debug("CMS event", metadata: [
-            "event": "\(event.event)", "charger": "\(event.chargerID)",
-            "transaction": "\(event.transactionID.map(String.init) ?? "-")",
-        ])
+        if let refusal = try handle(batch: [event]).first { throw refusal.failure }
+    }
+
+    /// Events in one transaction, each in a savepoint: one the backend refuses (a 4xx of its
+    /// own) does not undo the others. Returns the refused ones by index; a failure of the
+    /// database itself throws, and nothing of the batch is kept.
+    func handle(batch events: [CMSEvent]) throws(ActionFailure) -> [(index: Int, failure: ActionFailure)] {
+        var refused: [(index: Int, failure: ActionFailure)] = []
+        var announced: [String] = []
+        do {
+            try database.write { db in
+                for (index, event) in events.enumerated() {
+                    do {
+                        try db.inSavepoint {
+                            if let url = try Self.store(event, db: db) { announced.append(url) }
+                            return .commit
+                        }
+                    } catch let failure as ActionFailure {
+                        refused.append((index, failure))
+                    } catch let error as DecodingError {
+                        refused.append((index, ActionFailure(status: .unprocessableContent, error: "Validation failed", message: "Invalid event data: \(error)")))
+                    }
+                }
+            }
+        } catch {
+            logger.error("could not store CMS events", metadata: ["error": "\(error)"])
+            throw ActionFailure(status: .internalServerError, error: "Server Error", message: "The events could not be stored")
+        }
+        for url in announced { cms.announce(url: url) }
+        for (index, failure) in refused {
+            logger.info("CMS event refused", metadata: ["event": "\(events[index].event)", "charger": "\(events[index].chargerID)", "error": "\(failure.message)"])
+        }
+        relay.wake()
+        return refused
+    }
+
+    /// Stores one event and queues its messages; returns the URL of a `cms_online`.
+    private static func store(_ event: CMSEvent, db: Database) throws -> String? {
         switch event.event {
         case .cmsOnline:
             guard let url = event.data["url"]?.stringValue, url.hasPrefix("http") else {
-                throw .validation("data.url", "The data.url field must be an http URL.")
+                throw ActionFailure.validation("data.url", "The data.url field must be an http URL.")
             }
             // Remembered, so a restarted backend still reaches a CMS that announced itself once.
-            try write("CMS announcement") { db in try BackendDatabase.setSetting(db, BackendDatabase.announcedCMSURL, to: url) }
-            cms.announce(url: url)
+            try BackendDatabase.setSetting(db, BackendDatabase.announcedCMSURL, to: url)
+            return url
         case .sessionStarted, .meterValue, .sessionStopped, .sessionCompleted, .sessionError:
             guard let transactionID = event.transactionID else {
-                throw .validation("transaction_id", "The transaction id field is required.")
+                throw ActionFailure.validation("transaction_id", "The transaction id field is required.")
             }
-            try write("session event") { db in try Self.storeSessionEvent(event, transactionID: transactionID, db: db) }
+            try storeSessionEvent(event, transactionID: transactionID, db: db)
         case .statusChanged, .connectorStatusChanged, .error, .configurationChanged:
-            try write("charger event") { db in try Self.storeChargerEvent(event, db: db) }
+            try storeChargerEvent(event, db: db)
         default:
             throw ActionFailure(status: .unprocessableContent, error: "Unknown event", message: "The event '\(event.event)' is not supported")
         }
-    }
-
-    /// Runs `body` in a write transaction, then wakes the outbox relay.
-    private func write(_ what: String, _ body: (Database) throws -> Void) throws(ActionFailure) {
-        do {
-            try database.write(body)
-        } catch let failure as ActionFailure {
-            throw failure
-        } catch let error as DecodingError {
-            throw ActionFailure(status: .unprocessableContent, error: "Validation failed", message: "Invalid event data: \(error)")
-        } catch {
-            logger.error("could not store a \(what)", metadata: ["error": "\(error)"])
-            throw ActionFailure(status: .internalServerError, error: "Server Error", message: "The event could not be stored")
-        }
-        relay.wake()
+        return nil
     }
 
     // MARK: Session events

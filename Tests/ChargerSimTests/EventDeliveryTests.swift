@@ -12,26 +12,35 @@ import TestSupport
 
 /// A backend stand-in for `/api/cms/events` that fails as told, then records what it takes.
 final class EventSink: Sendable {
-    private let state = NIOLockedValueBox((failuresLeft: 0, failure: HTTPResponse.Status.serviceUnavailable, received: [CMSEvent]()))
+    private let state = NIOLockedValueBox((failuresLeft: 0, failure: HTTPResponse.Status.serviceUnavailable, received: [CMSEvent](), batches: 0, requests: 0))
 
     init(failures: Int, with failure: HTTPResponse.Status) {
         state.withLockedValue { $0.failuresLeft = failures; $0.failure = failure }
     }
 
     var received: [CMSEvent] { state.withLockedValue { $0.received } }
+    /// Requests that delivered events.
+    var batches: Int { state.withLockedValue { $0.batches } }
+    /// Every request, answered or failed.
+    var requests: Int { state.withLockedValue { $0.requests } }
 
     func application(onBound: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
         let router = Router()
         router.post("/api/cms/events") { request, _ -> Response in
-            let body = try await request.body.collect(upTo: 1 << 16)
-            let event = CMSEvent(json: try JSONReader.parse(body.readableBytesView))
+            let body = try await request.body.collect(upTo: 1 << 20)
+            // One event, or a batch of them.
+            let json = try JSONReader.parse(body.readableBytesView)
+            let events: [CMSEvent?] = if case .array(let items) = json { items.map(CMSEvent.init(json:)) } else { [CMSEvent(json: json)] }
             let status = self.state.withLockedValue { state -> HTTPResponse.Status in
+                state.requests += 1
                 if state.failuresLeft > 0 {
                     state.failuresLeft -= 1
                     return state.failure
                 }
-                if let event { state.received.append(event) }
-                return event == nil ? .unprocessableContent : .ok
+                guard events.allSatisfy({ $0 != nil }) else { return .unprocessableContent }
+                state.received += events.compactMap { $0 }
+                state.batches += 1
+                return .ok
             }
             return Response(status: status)
         }
@@ -70,13 +79,20 @@ struct EventDeliveryTests {
             #expect(sink.received.filter { $0.chargerID == charger }.map(\.transactionID) == Array(0..<25).map { $0 })
         }
         #expect(delivery.waiting == 0)
+        // What queued up while the backend failed went out in batches.
+        #expect(sink.batches < 100)
     }
 
-    @Test func eventsTheBackendWillNeverTakeDoNotBlockTheOthers() async throws {
+    @Test func aRequestTheBackendWillNeverTakeDoesNotBlockWhatFollows() async throws {
         let sink = EventSink(failures: 1, with: .unprocessableContent)
-        let events = (0..<3).map { CMSEvent(event: .statusChanged, chargerID: "CP001", connectorID: 1, transactionID: $0) }
-        _ = try await deliver(events, to: sink) { sink.received.count == 2 }
+        // The first request is refused for good: it is not retried.
+        _ = try await deliver([CMSEvent(event: .statusChanged, chargerID: "CP001", connectorID: 1, transactionID: 0)], to: sink) {
+            sink.requests == 1
+        }
+        let later = (1...2).map { CMSEvent(event: .statusChanged, chargerID: "CP001", connectorID: 1, transactionID: $0) }
+        _ = try await deliver(later, to: sink) { sink.received.count == 2 }
         #expect(sink.received.map(\.transactionID) == [1, 2])
+        #expect(sink.requests <= 3)
     }
 
     @Test func retryableStatusesAreTheTransientOnes() {

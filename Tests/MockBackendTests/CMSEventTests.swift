@@ -171,4 +171,24 @@ struct CMSEventTests {
             #expect((started["data"]?["transaction_id"]?.intValue ?? .max) < 1_000_000_000)
         }
     }
+
+    @Test func aBatchIsStoredInOrderAndOneBadEventDoesNotUndoTheOthers() async throws {
+        try await BackendUnderTest.run { backend, client in
+            let token = try backend.token(user: 123)
+            let (_, started) = try await client.action("start_charging", #"{"charger_id":"CP001"}"#, user: 123, token: token)
+            let transaction = try #require(started["data"]?["transaction_id"]?.intValue)
+            func meter(_ energy: Int) -> String {
+                #"{"event":"meter_value","charger_id":"CP001","connector_id":1,"transaction_id":\#(transaction),"data":{"energy_delivered":\#(energy),"power":7,"meter_value":\#(1000 + energy * 1000),"timestamp":"2025-01-29T12:0\#(energy):00Z"}}"#
+            }
+            let batch = "[\(meter(1)),{\"event\":\"meter_value\",\"charger_id\":\"CP001\",\"transaction_id\":424242,\"data\":{}},\(meter(2)),\"nonsense\"]"
+            let (status, json) = try await client.post("/api/cms/events", json: batch, bearer: BackendUnderTest.cmsSecret)
+            #expect(status == .ok)
+            #expect(json["accepted"] == 2)
+            let refused = try #require(json["refused"]).decode(as: [JSONValue].self)
+            #expect(refused.map { $0["index"] } == [1, 3])
+            #expect(refused[0]["error"] == "Unknown transaction")
+            let (_, active) = try await client.action("get_active_session", "{}", user: 123, token: token)
+            #expect(active["data"]?["energy_delivered"] == 2)
+        }
+    }
 }

@@ -57,8 +57,13 @@ private final class SinkHandler: ChannelInboundHandler {
         case .body(var chunk):
             body.writeBuffer(&chunk)
         case .end:
-            let name = (try? JSONReader.parse(body.readableBytesView))?["event"]?.stringValue ?? "invalid"
-            counts.withLockedValue { $0[name, default: 0] += 1 }
+            // One event, or a batch of them.
+            let json = try? JSONReader.parse(body.readableBytesView)
+            let events: [JSONValue] = if case .array(let items)? = json { items } else { [json ?? .null] }
+            counts.withLockedValue { counts in
+                for event in events { counts[event["event"]?.stringValue ?? "invalid", default: 0] += 1 }
+                counts["requests", default: 0] += 1
+            }
             var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(Self.answer.readableBytes))])
             if !keepAlive { headers.add(name: "Connection", value: "close") }
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
