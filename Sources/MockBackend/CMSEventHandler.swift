@@ -61,6 +61,7 @@ struct CMSEventHandler: Sendable {
             }
             // Remembered, so a restarted backend still reaches a CMS that announced itself once.
             try BackendDatabase.setSetting(db, BackendDatabase.announcedCMSURL, to: url)
+            try closeOrphanedSessions(db)
             return url
         case .sessionStarted, .meterValue, .sessionStopped, .sessionCompleted, .sessionError:
             guard let transactionID = event.transactionID else {
@@ -73,6 +74,32 @@ struct CMSEventHandler: Sendable {
             throw ActionFailure(status: .unprocessableContent, error: "Unknown event", message: "The event '\(event.event)' is not supported")
         }
         return nil
+    }
+
+    /// The CMS (re)started and keeps nothing across restarts: sessions the backend still
+    /// thinks are live are over. Each fails with a `session_error` to its user, and every
+    /// connector is Available again, as the chargers report it after a boot.
+    private static func closeOrphanedSessions(_ db: Database) throws {
+        let orphans = try SessionRow.fetchAll(db.cached("SELECT * FROM sessions WHERE status IN ('initiated','charging','stopping')"))
+        let reason = "The charging management system restarted"
+        let now = Timestamp.now()
+        for session in orphans {
+            try db.run(
+                sql: "UPDATE sessions SET status = 'failed', power = 0, failure_reason = ?, updated_at = ? WHERE id = ?",
+                arguments: [reason, now, session.id])
+            guard let userID = session.userID else { continue }
+            let data: JSONValue = [
+                "charger_id": .string(session.chargerID), "connector_id": .int(session.connectorID),
+                "error_code": "OtherError", "message": .string(reason), "timestamp": .string(now),
+            ]
+            let update = SessionUpdate(sessionID: session.id, transactionID: session.transactionID, event: .sessionError, data: data)
+            try Outbox.enqueue(update, to: .sessionUpdates, user: userID, in: db)
+            if let notification = notification(for: .sessionError, session: session) {
+                try Outbox.enqueue(notification, to: .notifications, user: userID, in: db)
+            }
+        }
+        try db.run(sql: "UPDATE connectors SET status = 'Available', error_code = NULL, watcher_user_id = NULL")
+        try db.run(sql: "UPDATE chargers SET status = 'Available'")
     }
 
     // MARK: Session events

@@ -31,8 +31,9 @@ struct ClientCommandTests {
             let refused = try await ClientProcess.run(["send", "list_chargers", "--gateway-url", gateway, "--token", "not-a-token"])
             #expect(refused.status == 2)
             #expect(refused.output.contains("1008") && refused.output.contains("Invalid authentication token"))
+            let closed = try ClosedPort()
             let unreachable = try await ClientProcess.run(["send", "list_chargers", "--user", "125", "--jwt-secret", Self.secret,
-                                                          "--gateway-url", "ws://127.0.0.1:\(try await freePort())"])
+                                                          "--gateway-url", "ws://127.0.0.1:\(closed.port)"])
             #expect(unreachable.status == 2)
 
             // watch: 0 when the awaited event arrives, non-zero on timeout.

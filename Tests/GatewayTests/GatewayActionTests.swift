@@ -90,8 +90,8 @@ struct GatewayActionTests {
     }
 
     @Test func backendDownAnswersBackendUnavailable() async throws {
-        let closedPort = try await freePort()
-        try await GatewayUnderTest.run(redis: .mock, configure: { $0.backendURL = "http://127.0.0.1:\(closedPort)" }) { gateway in
+        let closed = try ClosedPort()
+        try await GatewayUnderTest.run(redis: .mock, configure: { $0.backendURL = "http://127.0.0.1:\(closed.port)" }) { gateway in
             let probe = try await gateway.connect(user: 123)
             try await probe.send(ClientMessage(action: .listChargers))
             let response = try await probe.message(ofType: .response)

@@ -58,6 +58,7 @@ struct BackendUnderTest: Sendable {
         let redis = redisRunning ? try await RedisServerProcess() : nil
         let redisPort = if let redis { redis.port } else { try await freePort() }
         let redisURL = "redis://127.0.0.1:\(redisPort)"
+        let closedCMS = try ClosedPort()
         let cms = StubCMS()
         let cmsPort = Announcement<Int>()
         let database = FileManager.default.temporaryDirectory.appendingPathComponent("backend-\(UUID()).sqlite").path
@@ -67,7 +68,7 @@ struct BackendUnderTest: Sendable {
                 var configuration = BackendConfiguration(jwtSecret: secret, cmsSecret: cmsSecret)
                 configuration.databasePath = database
                 configuration.redisURL = redisURL
-                configuration.cmsURL = cmsReachable ? "http://127.0.0.1:\(await cmsPort.value)" : "http://127.0.0.1:\(try await freePort())"
+                configuration.cmsURL = cmsReachable ? "http://127.0.0.1:\(await cmsPort.value)" : "http://127.0.0.1:\(closedCMS.port)"
                 let backend = try BackendApplication(
                     configuration: configuration, fleet: .builtIn, httpClient: httpClient, logger: Logger(label: "mock-backend"))
                 let underTest = BackendUnderTest(backend: backend, cms: cms, redisURL: redisURL, redisPort: redisPort)

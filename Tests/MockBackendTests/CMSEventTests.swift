@@ -191,4 +191,27 @@ struct CMSEventTests {
             #expect(active["data"]?["energy_delivered"] == 2)
         }
     }
+
+    @Test func aRestartedCMSEndsTheSessionsItNoLongerKnows() async throws {
+        try await BackendUnderTest.run { backend, client in
+            let recorder = try await PublishedMessages.subscribe(backend.redisURL, users: [123])
+            let token = try backend.token(user: 123)
+            let (_, started) = try await client.action("start_charging", #"{"charger_id":"CP001"}"#, user: 123, token: token)
+            let session = try #require(started["data"]?["session_id"])
+            // The same CMS, back from a restart.
+            let online = #"{"event":"cms_online","charger_id":"*","data":{"url":"\#(backend.backend.cms.url)"}}"#
+            #expect(try await client.post("/api/cms/events", json: online, bearer: BackendUnderTest.cmsSecret).0 == .ok)
+
+            let (_, active) = try await client.action("get_active_session", "{}", user: 123, token: token)
+            #expect(active["error"] == "No active session")
+            try await waitUntil { !recorder.on("user:123:session_updates").isEmpty }
+            let update = try #require(recorder.on("user:123:session_updates").first)
+            #expect(update["event"] == "session_error" && update["session_id"] == session)
+            #expect(update["data"]?["message"] == "The charging management system restarted")
+            // The connector is free again.
+            let (again, _) = try await client.action("start_charging", #"{"charger_id":"CP001"}"#, user: 124, token: try backend.token(user: 124))
+            #expect(again == .ok)
+            await recorder.close()
+        }
+    }
 }
