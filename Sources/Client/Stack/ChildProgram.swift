@@ -76,7 +76,9 @@ final class ChildProgram: Sendable {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let port { return port }
-            if let status = exitStatus { throw ClientError.step("\(name) exited with status \(status) before listening") }
+            if let status = exitStatus {
+                throw ClientError.step("\(name) exited with status \(status) before listening (its log is above; a port in use? pick another, or 0)")
+            }
             guard ContinuousClock.now < deadline else { throw ClientError.step("\(name) did not start listening within \(timeout)") }
             try await Task.sleep(for: .milliseconds(20))
         }
