@@ -11,6 +11,7 @@ extension FleetSimulator {
         guard errorCode != .noError else { return .reject("NoError is not a fault") }
         guard connector.status != .faulted else { return .reject("Connector is already Faulted") }
         let now = clock.now()
+        connectors[key]?.reservation = nil
         transition(key, to: .faulted, at: now, errorCode: errorCode)
         var data: [String: JSONValue] = [
             "connector_id": .int(key.connectorID), "error_code": .string(errorCode.rawValue), "timestamp": .string(Timestamp.string(from: now)),
@@ -66,6 +67,7 @@ extension FleetSimulator {
         guard chargers[chargerID]?.powered == true else { return .reject("Charger has no power already") }
         let now = clock.now()
         for key in keys(of: chargerID) {
+            connectors[key]?.reservation = nil
             if let session = connectors[key]?.session { stopSession(key, session: session, reason: .powerLoss, at: now) }
             if connectors[key]?.status.canTransition(to: .unavailable) == false { transition(key, to: .available, at: now) }
             transition(key, to: .unavailable, at: now)

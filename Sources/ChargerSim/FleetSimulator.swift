@@ -42,6 +42,13 @@ actor FleetSimulator {
         var awaitingUnplug: Int?
         /// The walk-in drivers of this connector (`--auto`), seeded per connector.
         var arrivals: SeededRandom
+        /// Held for one card until it starts or the reservation expires (OCPP ReserveNow).
+        var reservation: Reservation?
+    }
+
+    struct Reservation: Sendable, Equatable {
+        var id: Int
+        var idTag: String
     }
 
     struct Charger: Sendable {
@@ -107,7 +114,10 @@ actor FleetSimulator {
         guard charger.online else { return .reject("Charger is offline") }
         guard charger.powered else { return .reject("Charger has no power") }
         guard !idTag.isEmpty, idTag.utf8.count <= 20 else { return .reject("id_tag must be 1 to 20 characters") }
-        guard connector.session == nil, connector.awaitingUnplug == nil, [.available, .preparing].contains(connector.status) else {
+        if let reservation = connector.reservation, reservation.idTag != idTag {
+            return .reject("Connector is Reserved for another card")
+        }
+        guard connector.session == nil, connector.awaitingUnplug == nil, [.available, .preparing, .reserved].contains(connector.status) else {
             return .reject("Connector is \(connector.status.rawValue)")
         }
         if let elsewhere = running[transactionID] {
@@ -119,9 +129,11 @@ actor FleetSimulator {
             transactionID: transactionID, idTag: idTag, meterStart: connector.register, soc: fleet.car.startSoC, start: start,
             random: SeededRandom(seed: configuration.seed, chargerID: key.chargerID, connectorID: key.connectorID, transactionID: transactionID))
         connectors[key]?.session = session
+        // The reservation is used up by its card's session.
+        connectors[key]?.reservation = nil
         running[transactionID] = key
         logger.debug("remote start accepted", metadata: ["charger": "\(key.chargerID)", "connector": "\(key.connectorID)", "transaction": "\(transactionID)"])
-        if connector.status == .available { transition(key, to: .preparing, at: now) }
+        if connector.status == .available || connector.status == .reserved { transition(key, to: .preparing, at: now) }
         transition(key, to: .charging, at: now)
         emit(CMSEvent(
             event: .sessionStarted, chargerID: key.chargerID, connectorID: key.connectorID, transactionID: transactionID,
@@ -152,6 +164,7 @@ actor FleetSimulator {
             case .unplug(let transactionID): driverUnplugged(timer.key, transactionID: transactionID, at: timer.due)
             case .arrival: walkInArrives(timer.key, at: timer.due)
             case .departure(let transactionID): walkInLeaves(timer.key, transactionID: transactionID, at: timer.due)
+            case .reservationExpiry(let reservationID): reservationExpired(timer.key, reservationID: reservationID, at: timer.due)
             }
         }
     }

@@ -68,6 +68,18 @@ struct SimulatorApplication {
                 return .result(await simulator.fault(key, errorCode: errorCode, info: body?["info"]?.stringValue))
             }
         }
+        router.post("/api/chargers/:charger/connectors/:connector/reserve") { request, context in
+            try await connectorCommand(request, context) { key, body in
+                guard let idTag = body?["id_tag"]?.stringValue, case .int(let reservationID)? = body?["reservation_id"] else {
+                    return .invalid("Body must be {id_tag, reservation_id, expires_in?}")
+                }
+                let expiresIn = body?["expires_in"]?.doubleValue ?? 900
+                return .result(await simulator.reserve(key, idTag: idTag, reservationID: reservationID, expiresIn: expiresIn))
+            }
+        }
+        router.post("/api/chargers/:charger/connectors/:connector/cancel-reservation") { request, context in
+            try await connectorCommand(request, context) { key, _ in .result(await simulator.cancelReservation(key)) }
+        }
         router.post("/api/chargers/:charger/connectors/:connector/clear-fault") { request, context in
             try await connectorCommand(request, context) { key, _ in .result(await simulator.clearFault(key)) }
         }

@@ -12,6 +12,8 @@ struct TimerQueue {
         case arrival
         /// A walk-in driver ends the session and leaves.
         case departure(transactionID: Int)
+        /// A reservation runs out unused.
+        case reservationExpiry(reservationID: Int)
     }
 
     struct Timer: Sendable {

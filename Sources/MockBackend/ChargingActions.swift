@@ -45,7 +45,8 @@ struct ChargingActions: Sendable {
                         status: .conflict, error: "Session already active", message: "You already have an active charging session")
                 }
                 // An offline, unpowered or faulted charger, or a busy connector, is not available.
-                guard ["Available", "Preparing"].contains(status), chargerStatus == "Available",
+                // A Reserved connector is the charger's to refuse: it knows whose card holds it.
+                guard ["Available", "Preparing", "Reserved"].contains(status), chargerStatus == "Available",
                       try Bool.fetchOne(db.cached("SELECT 1 FROM sessions WHERE charger_id = ? AND connector_id = ? AND status IN ('initiated','charging','stopping')"), arguments: [chargerID, connectorID]) == nil
                 else { throw ActionFailure.chargerNotAvailable }
                 let idTag = try String.fetchOne(db.cached("SELECT id_tag FROM users WHERE id = ?"), arguments: [userID]) ?? "USER\(userID)"

@@ -91,6 +91,27 @@ struct FaultTests {
         #expect(after.first?.data["status"] == "Available")
     }
 
+    @Test func aReservationHoldsTheConnectorForOneCardUntilItExpires() async throws {
+        let simulation = Simulation()
+        let simulator = simulation.simulator
+        #expect(await simulator.reserve(cp001, idTag: "RFID123", reservationID: 1, expiresIn: 600).isAccepted)
+        #expect(await simulator.reserve(cp001, idTag: "RFID124", reservationID: 2, expiresIn: 600) == .reject("Connector is Reserved"))
+        #expect(await simulator.remoteStart(cp001, idTag: "RFID124", transactionID: 7) == .reject("Connector is Reserved for another card"))
+        #expect(await simulator.remoteStart(cp001, idTag: "RFID123", transactionID: 8).isAccepted)
+        #expect(simulation.log.statuses == ["Reserved", "Preparing", "Charging"])
+        // Used up: it does not expire under the session.
+        await simulation.run(seconds: 900)
+        #expect(await simulator.status(of: cp001) == .charging)
+
+        #expect(await simulator.reserve(cp001b, idTag: "RFID125", reservationID: 3, expiresIn: 600).isAccepted)
+        await simulation.run(seconds: 601)
+        #expect(await simulator.status(of: cp001b) == .available)
+        #expect(await simulator.reserve(cp001b, idTag: "RFID125", reservationID: 4, expiresIn: 600).isAccepted)
+        #expect(await simulator.cancelReservation(cp001b).isAccepted)
+        #expect(await simulator.cancelReservation(cp001b) == .reject("Connector has no reservation"))
+        #expect(await simulator.status(of: cp001b) == .available)
+    }
+
     @Test func statusesFollowOCPPsTable() {
         #expect(!ChargePointStatus.available.canTransition(to: .finishing))
         #expect(!ChargePointStatus.preparing.canTransition(to: .unavailable))

@@ -78,6 +78,11 @@ struct SimulatorAPITests {
             #expect(try await Self.post(client, "/api/chargers/CP003/connectors/1/remote-start", #"{"id_tag":"A","transaction_id":7}"#)
                     == (.conflict, ["status": "Rejected", "reason": "Charger is offline"]))
             #expect(try await Self.post(client, "/api/chargers/CP003/online", "").0 == .ok)
+            let reserve = "/api/chargers/CP004/connectors/1/reserve"
+            #expect(try await Self.post(client, reserve, #"{"id_tag":"RFID9","reservation_id":1,"expires_in":60}"#).0 == .ok)
+            #expect(try await Self.post(client, reserve, #"{"id_tag":"RFID9","reservation_id":2}"#).0 == .conflict)
+            #expect(try await Self.post(client, reserve, #"{"id_tag":"RFID9"}"#).0 == .unprocessableContent)
+            #expect(try await Self.post(client, "/api/chargers/CP004/connectors/1/cancel-reservation", "").0 == .ok)
         }
     }
 

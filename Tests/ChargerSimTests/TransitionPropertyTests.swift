@@ -20,10 +20,10 @@ struct TransitionPropertyTests {
         var transaction = 1
         for _ in 0..<60 {
             let key = Self.keys[Int(random.next() % UInt64(Self.keys.count))]
-            switch random.next() % 11 {
+            switch random.next() % 13 {
             case 0, 1:
                 transaction += 1
-                _ = await simulator.remoteStart(key, idTag: "RFID\(transaction)", transactionID: transaction)
+                _ = await simulator.remoteStart(key, idTag: "RFID\(transaction % 3)", transactionID: transaction)
             case 2: _ = await simulator.remoteStop(key, transactionID: nil)
             case 3:
                 let codes = ChargePointErrorCode.allCases.filter { $0 != .noError }
@@ -33,6 +33,10 @@ struct TransitionPropertyTests {
             case 6: _ = await simulator.powerLoss(key.chargerID)
             case 7: _ = await simulator.powerRestore(key.chargerID)
             case 8: _ = await simulator.setOnline(key.chargerID, random.next() % 2 == 0)
+            case 9:
+                transaction += 1
+                _ = await simulator.reserve(key, idTag: "RFID\(transaction % 3)", reservationID: transaction, expiresIn: Double(random.next() % 900 + 1))
+            case 10: _ = await simulator.cancelReservation(key)
             default: await simulation.run(seconds: Double(random.next() % 600))
             }
         }
