@@ -81,18 +81,23 @@ final class EventDelivery: Service, Sendable {
     }
 
     func run() async throws {
-        await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                for lane in lanes {
-                    group.addTask {
-                        while let batch = await lane.take(upTo: Self.batchSize) {
-                            await self.deliver(batch)
-                            self.delivered(batch.count)
+        // A lane waits on a continuation of its own: end it on shutdown and on cancellation.
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await withDiscardingTaskGroup { group in
+                    for lane in lanes {
+                        group.addTask {
+                            while let batch = await lane.take(upTo: Self.batchSize) {
+                                await self.deliver(batch)
+                                self.delivered(batch.count)
+                            }
                         }
                     }
                 }
+            } onGracefulShutdown: { [lanes] in
+                for lane in lanes { lane.finish() }
             }
-        } onGracefulShutdown: { [lanes] in
+        } onCancel: { [lanes] in
             for lane in lanes { lane.finish() }
         }
     }

@@ -38,7 +38,12 @@ extension FleetSimulator {
             if let session = connector.session { session.soc >= fleet.car.targetSoC ? .suspendedEV : .charging }
             else if connector.awaitingUnplug != nil { .finishing }
             else { .available }
-        transition(key, to: next, at: clock.now())
+        let now = clock.now()
+        transition(key, to: next, at: now)
+        // The driver's unplug may have come due while Faulted: it comes again.
+        if next == .finishing, let transactionID = connector.awaitingUnplug {
+            timers.schedule(.unplug(transactionID: transactionID), for: key, at: now.addingTimeInterval(configuration.unplugDelay))
+        }
         return .accept
     }
 

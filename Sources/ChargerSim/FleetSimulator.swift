@@ -81,7 +81,10 @@ actor FleetSimulator {
         self.clock = clock ?? SimulatedClock(speed: configuration.speed)
         self.logger = logger
         self.emitToBackend = emit
+        // Numbered from the boot's millisecond, so that a restarted simulator does not hand out
+        // the ids of its previous run again (the backend keeps them).
         nextWalkInTransaction = Self.firstWalkInTransaction
+            + Int((self.clock.now().timeIntervalSince1970 * 1000).rounded(.down)) % Self.firstWalkInTransaction
         for charger in fleet.chargers {
             chargers[charger.id] = Charger()
             for connector in 1...charger.connectors {
@@ -183,7 +186,12 @@ actor FleetSimulator {
             // Never past the target: the last step delivers what is left.
             let remainingWh = max(0, (fleet.car.targetSoC - session.soc) / 100 * fleet.car.batteryCapacity * 1000)
             let energyWh = min(reading.power * 1000 * step / 3600, remainingWh)
-            if energyWh < reading.power * 1000 * step / 3600 { reading.power = energyWh * 3.6 / step }
+            let full = reading.power * 1000 * step / 3600
+            if energyWh < full, full > 0 {
+                // The last step: less power, from less current, at the same voltage.
+                reading.current *= energyWh / full
+                reading.power *= energyWh / full
+            }
             session.energyWh += energyWh
             session.soc = min(fleet.car.targetSoC, fleet.car.startSoC + session.energyWh / 1000 / fleet.car.batteryCapacity * 100)
         }

@@ -152,15 +152,19 @@ struct SimulatorApplication {
     }
 
     func application() -> some ApplicationProtocol {
-        Application(
+        let booted = Date()
+        return Application(
             router: router(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "charger-sim"),
             services: [delivery, SimulationDriver(simulator: simulator)],
-            onServerRunning: { [logger, configuration, delivery] channel in
+            onServerRunning: { [logger, configuration, delivery, booted] channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 logger.announceListening(scheme: "http", host: configuration.host, port: port)
                 let reachableHost = configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host
-                delivery.enqueue(CMSEvent(event: .cmsOnline, chargerID: "*", data: ["url": .string("http://\(reachableHost):\(port)")]))
+                // `booted_at` (wall clock) lets the backend tell sessions of an earlier run from this one's.
+                delivery.enqueue(CMSEvent(
+                    event: .cmsOnline, chargerID: "*",
+                    data: ["url": .string("http://\(reachableHost):\(port)"), "booted_at": .string(Timestamp.string(from: booted))]))
             },
             logger: logger)
     }

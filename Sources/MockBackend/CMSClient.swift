@@ -25,6 +25,10 @@ final class CMSClient: Sendable {
 
     var url: String { baseURL.withLockedValue { $0 } }
 
+    /// A session's failure reason when the remote start got no answer (the charger may still
+    /// have started it).
+    static let unreachable = "CMS unreachable"
+
     func announce(url: String) {
         baseURL.withLockedValue { $0 = url }
         logger.info("CMS announced itself", metadata: ["cms": "\(url)"])

@@ -61,7 +61,7 @@ struct CMSEventHandler: Sendable {
             }
             // Remembered, so a restarted backend still reaches a CMS that announced itself once.
             try BackendDatabase.setSetting(db, BackendDatabase.announcedCMSURL, to: url)
-            try closeOrphanedSessions(db)
+            try closeOrphanedSessions(db, bootedAt: event.data["booted_at"]?.stringValue.flatMap(Timestamp.date(from:)))
             return url
         case .sessionStarted, .meterValue, .sessionStopped, .sessionCompleted, .sessionError:
             guard let transactionID = event.transactionID else {
@@ -79,8 +79,14 @@ struct CMSEventHandler: Sendable {
     /// The CMS (re)started and keeps nothing across restarts: sessions the backend still
     /// thinks are live are over. Each fails with a `session_error` to its user, and every
     /// connector is Available again, as the chargers report it after a boot.
-    private static func closeOrphanedSessions(_ db: Database) throws {
-        let orphans = try SessionRow.fetchAll(db.cached("SELECT * FROM sessions WHERE status IN ('initiated','charging','stopping')"))
+    /// - Parameter bootedAt: when the CMS started; sessions created since then are its own (its
+    ///   events travel on several lanes and may overtake the announcement).
+    private static func closeOrphanedSessions(_ db: Database, bootedAt: Date?) throws {
+        let live = try SessionRow.fetchAll(db.cached("SELECT * FROM sessions WHERE status IN ('initiated','charging','stopping')"))
+        let orphans = live.filter { session in
+            guard let bootedAt, let created = Timestamp.date(from: session.createdAt) else { return true }
+            return created < bootedAt
+        }
         let reason = "The charging management system restarted"
         let now = Timestamp.now()
         for session in orphans {
@@ -98,7 +104,12 @@ struct CMSEventHandler: Sendable {
                 try Outbox.enqueue(notification, to: .notifications, user: userID, in: db)
             }
         }
-        try db.run(sql: "UPDATE connectors SET status = 'Available', error_code = NULL, watcher_user_id = NULL")
+        // Every connector is free after the boot, but those the new run already uses.
+        try db.run(sql: """
+            UPDATE connectors SET status = 'Available', error_code = NULL, watcher_user_id = NULL
+            WHERE NOT EXISTS (SELECT 1 FROM sessions WHERE sessions.charger_id = connectors.charger_id
+                AND sessions.connector_id = connectors.connector_id AND status IN ('initiated','charging','stopping'))
+            """)
         try db.run(sql: "UPDATE chargers SET status = 'Available'")
     }
 
@@ -162,6 +173,25 @@ struct CMSEventHandler: Sendable {
         switch event {
         case .sessionStarted:
             let started = try data.decode(as: SessionStartedData.self)
+            switch session.status {
+            case "initiated", "charging":
+                break
+            case "failed" where session.failureReason == CMSClient.unreachable:
+                // The remote start timed out here but reached the charger: the session is real,
+                // unless its user or connector has another one by now.
+                do {
+                    try db.run(sql: "UPDATE sessions SET status = 'initiated', failure_reason = NULL WHERE id = ?", arguments: [session.id])
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                    throw ActionFailure(status: .conflict, error: "Transaction ended", message: "Transaction \(session.transactionID) failed and its place is taken")
+                }
+                try db.run(
+                    sql: "UPDATE connectors SET watcher_user_id = ? WHERE charger_id = ? AND connector_id = ?",
+                    arguments: [session.userID, session.chargerID, session.connectorID])
+            default:
+                throw ActionFailure(
+                    status: .conflict, error: "Transaction ended",
+                    message: "Transaction \(session.transactionID) is \(session.status) and cannot start again")
+            }
             try db.run(
                 sql: """
                     UPDATE sessions SET status = CASE status WHEN 'initiated' THEN 'charging' ELSE status END,
@@ -262,9 +292,10 @@ struct CMSEventHandler: Sendable {
         }
     }
 
-    /// A fault is a moment the user cares about: an `error` event, or a connector gone Faulted.
+    /// A fault is a moment the user cares about: the `error` event a charger sends with it (its
+    /// Faulted status comes too; one notification is enough).
     private static func faultNotification(_ event: CMSEvent, status: String?, connectorID: Int?) -> NotificationMessage? {
-        guard event.event == .error || status == "Faulted" else { return nil }
+        guard event.event == .error else { return nil }
         let code = event.data["error_code"]?.stringValue ?? "OtherError"
         var data: [String: JSONValue] = ["charger_id": .string(event.chargerID), "error_code": .string(code)]
         if let connectorID { data["connector_id"] = .int(connectorID) }

@@ -86,7 +86,7 @@ struct ChargingActions: Sendable {
             throw failure
         } catch {
             logger.warning("CMS unreachable for remote start", metadata: ["error": "\(error)"])
-            await markFailed(created.sessionID, reason: "CMS unreachable")
+            await markFailed(created.sessionID, reason: CMSClient.unreachable)
             throw ActionFailure(
                 status: .serviceUnavailable, error: "Charger unreachable", message: "The charging management system could not be reached")
         }
@@ -220,6 +220,8 @@ struct SessionRow: FetchableRecord, Sendable {
     var power: Double
     var duration: Int
     var startTime: String?
+    var failureReason: String?
+    var createdAt: String
 
     init(row: Row) {
         id = row["id"]
@@ -233,6 +235,8 @@ struct SessionRow: FetchableRecord, Sendable {
         power = row["power"]
         duration = row["duration"]
         startTime = row["start_time"]
+        failureReason = row["failure_reason"]
+        createdAt = row["created_at"]
     }
 }
 

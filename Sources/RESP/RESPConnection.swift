@@ -55,13 +55,17 @@ public final class RESPConnection: Sendable {
 
     /// Sends every command in one write (pipelining) and returns the replies in order; Redis
     /// error replies are returned, not thrown, so one refusal does not hide the others.
-    public func pipeline(_ commands: [[String]]) async throws -> [RESPValue] {
+    /// - Parameter timeout: a server that takes longer (stopped, or the network gone) gets
+    ///   the connection closed, which fails every reply still awaited.
+    public func pipeline(_ commands: [[String]], timeout: TimeAmount = .seconds(10)) async throws -> [RESPValue] {
         let promises = commands.map { command in
             let promise = channel.eventLoop.makePromise(of: RESPValue.self)
             channel.write(RESPRequest(command: .command(command), promise: promise)).whenFailure { promise.fail($0) }
             return promise
         }
         channel.flush()
+        let deadline = channel.eventLoop.scheduleTask(in: timeout) { [channel] in channel.close(promise: nil) }
+        defer { deadline.cancel() }
         var replies: [RESPValue] = []
         replies.reserveCapacity(promises.count)
         for promise in promises {

@@ -54,6 +54,19 @@ struct FaultTests {
         #expect(simulation.log.named(.sessionCompleted).count == 1)
     }
 
+    @Test func aFaultWhileFinishingStillEndsWithTheDriverUnplugging() async throws {
+        let simulation = Simulation()
+        _ = await simulation.simulator.remoteStart(cp001, idTag: "T", transactionID: 3)
+        _ = await simulation.simulator.remoteStop(cp001, transactionID: 3)
+        _ = await simulation.simulator.fault(cp001, errorCode: .otherError, info: nil)
+        // The unplug comes due while Faulted; clearing the fault brings it back.
+        await simulation.run(seconds: 120)
+        #expect(await simulation.simulator.clearFault(cp001).isAccepted)
+        await simulation.run(seconds: 120)
+        #expect(simulation.log.statuses == ["Preparing", "Charging", "Finishing", "Faulted", "Finishing", "Available"])
+        #expect(simulation.log.named(.sessionCompleted).count == 1)
+    }
+
     @Test func powerLossStopsEverySessionAndPowerBackFreesTheConnectors() async throws {
         let simulation = Simulation()
         let simulator = simulation.simulator

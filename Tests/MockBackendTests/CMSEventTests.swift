@@ -214,4 +214,28 @@ struct CMSEventTests {
             await recorder.close()
         }
     }
+
+    @Test func sessionsOfTheRestartedCMSItselfAreKeptAndEndedTransactionsDoNotStartAgain() async throws {
+        try await BackendUnderTest.run { backend, client in
+            let token = try backend.token(user: 123)
+            let (_, started) = try await client.action("start_charging", #"{"charger_id":"CP001"}"#, user: 123, token: token)
+            let transaction = try #require(started["data"]?["transaction_id"]?.intValue)
+            // Booted an hour ago: this session is the new run's own, and stays.
+            let bootedAt = Timestamp.string(from: Date().addingTimeInterval(-3600))
+            let online = #"{"event":"cms_online","charger_id":"*","data":{"url":"\#(backend.backend.cms.url)","booted_at":"\#(bootedAt)"}}"#
+            #expect(try await client.post("/api/cms/events", json: online, bearer: BackendUnderTest.cmsSecret).0 == .ok)
+            let (_, active) = try await client.action("get_active_session", "{}", user: 123, token: token)
+            #expect(active["data"]?["transaction_id"] == .int(transaction))
+
+            // Once completed, a transaction id cannot start a session again.
+            let events = [
+                #"{"event":"session_stopped","charger_id":"CP001","connector_id":1,"transaction_id":\#(transaction),"data":{"charger_id":"CP001","connector_id":1,"meter_stop":1000,"energy_delivered":0,"duration":0,"stop_time":"2025-01-29T12:00:00Z","stop_reason":"Local"}}"#,
+                #"{"event":"session_completed","charger_id":"CP001","connector_id":1,"transaction_id":\#(transaction)}"#,
+            ]
+            for event in events { #expect(try await client.post("/api/cms/events", json: event, bearer: BackendUnderTest.cmsSecret).0 == .ok) }
+            let again = #"{"event":"session_started","charger_id":"CP001","connector_id":1,"transaction_id":\#(transaction),"data":{"charger_id":"CP001","connector_id":1,"id_tag":"X","meter_start":1,"start_time":"2025-01-29T12:00:00Z"}}"#
+            let (status, json) = try await client.post("/api/cms/events", json: again, bearer: BackendUnderTest.cmsSecret)
+            #expect(status == .conflict && json["error"] == "Transaction ended")
+        }
+    }
 }

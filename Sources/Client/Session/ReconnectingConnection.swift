@@ -95,7 +95,15 @@ struct ReconnectingConnection: Sendable {
                     try await writer.close()
                 }
             }
-            try await group.next()
+            // Whichever ends first (or throws), the other must stop: the sender waits on the
+            // queue, which only a wake ends.
+            do {
+                try await group.next()
+            } catch {
+                group.cancelAll()
+                await queue.wake()
+                throw error
+            }
             group.cancelAll()
             await queue.wake()
         }

@@ -68,9 +68,9 @@ struct UpCommand: AsyncParsableCommand {
                 }
             }
             let first = await group.next() ?? 1
-            // Stopping the programs also ends the tasks that wait for them to exit.
-            await stack.stopAll()
+            // No more starts; stopping the programs also ends the tasks that wait for them.
             group.cancelAll()
+            await stack.stopAll()
             return first
         }
         if outcome != 0 { throw ExitCode(outcome) }
@@ -179,6 +179,8 @@ actor StackSupervisor {
 
     /// Starts a program and returns the port it announced.
     func launch(_ name: String, _ arguments: [String], environment: [String: String]) async throws -> Int {
+        // A stop that began while the previous program was starting: start nothing more.
+        guard !stopping, !Task.isCancelled else { throw CancellationError() }
         let program = try ChildProgram(
             name: name, executable: binDirectory.appendingPathComponent(name), arguments: arguments,
             environment: environment.merging(["LOG_LEVEL": ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"]) { $1 }, log: log,
@@ -201,10 +203,10 @@ actor StackSupervisor {
     func stopAll() async {
         stopping = true
         exitContinuation.finish()
-        for program in programs.reversed() {
+        // Programs launched while this one waits are stopped too.
+        while let program = programs.popLast() {
             await program.stop()
         }
-        programs = []
     }
 }
 
