@@ -21,6 +21,14 @@ struct BackendRoute: Sendable {
         router.add(middleware: LaravelErrorMiddleware(routes: table, logger: logger))
         for route in routes {
             router.on(RouterPath(route.path), method: route.method) { request, _ in await route.handler(request) }
+            // Laravel answers HEAD wherever it answers GET: the same headers, no body.
+            if route.method == .get {
+                router.on(RouterPath(route.path), method: .head) { request, _ in
+                    var response = await route.handler(request)
+                    response.body = ResponseBody()
+                    return response
+                }
+            }
         }
         return router
     }

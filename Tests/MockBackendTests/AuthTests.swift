@@ -146,6 +146,8 @@ struct AuthTests {
                 return response.headers[.allow]
             }
             #expect(allow == "POST")
+            let head = try await client.execute(uri: "/health", method: .head) { ($0.status, $0.body.readableBytes) }
+            #expect(head.0 == .ok && head.1 == 0)
             let (healthStatus, health) = try await client.get("/health")
             #expect(healthStatus == .ok)
             #expect(health["status"] == "ok" && health["database"] == "up")
