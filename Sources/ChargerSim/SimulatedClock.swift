@@ -1,4 +1,5 @@
 import Foundation
+import ServiceRuntime
 
 /// The simulator's time. `now` runs `speed` times faster than the wall clock; tests drive a
 /// `ManualClock` instead and call `FleetSimulator.advance(to:)` themselves.
@@ -31,10 +32,6 @@ final class ManualClock: SimulationClock, @unchecked Sendable {
 
     func now() -> Date { lock.withLock { current } }
     func set(_ date: Date) { lock.withLock { current = date } }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// SplitMix64: small, fast, and the same sequence for the same seed on every machine.

@@ -1,8 +1,6 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
 import Messages
-import NIOCore
 import ServiceRuntime
 
 /// `client login`: email and password against the backend's `/api/auth/login`; prints the
@@ -18,22 +16,15 @@ struct LoginCommand: AsyncParsableCommand {
 
     func run() async throws {
         let env = EnvironmentFallback()
-        var base = env.string(backendURL, "BACKEND_URL", default: "http://127.0.0.1:8000")
-        while base.hasSuffix("/") { base.removeLast() }
+        let backend = BackendClient(baseURL: env.string(backendURL, "BACKEND_URL", default: "http://127.0.0.1:8000"), connections: 1)
+        defer { backend.shutdown() }
         let body: JSONValue = ["email": .string(email), "password": .string(env.string(password, "PASSWORD", default: "password"))]
-        var request = HTTPClientRequest(url: base + "/api/auth/login")
-        request.method = .POST
-        request.headers = ["Content-Type": "application/json", "Accept": "application/json"]
-        request.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(body)))
         let status: UInt
         let answer: JSONValue?
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-            let bytes = try await response.body.collect(upTo: 1 << 20)
-            status = response.status.code
-            answer = try? JSONReader.parse(bytes.readableBytesView)
+            (status, answer) = try await backend.post("/api/auth/login", body, bearer: nil)
         } catch {
-            FileHandle.standardError.write(Data("error: could not reach \(base): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("error: could not reach \(backend.baseURL): \(error)\n".utf8))
             throw ExitCode(2)
         }
         guard status == 200, let token = answer?["access_token"]?.stringValue else {

@@ -65,7 +65,7 @@ struct CMSEventHandler: Sendable {
             return url
         case .sessionStarted, .meterValue, .sessionStopped, .sessionCompleted, .sessionError:
             guard let transactionID = event.transactionID else {
-                throw ActionFailure.validation("transaction_id", "The transaction id field is required.")
+                throw ActionFailure.validation("transaction_id", LaravelMessage.required("transaction_id"))
             }
             try storeSessionEvent(event, transactionID: transactionID, db: db)
         case .statusChanged, .connectorStatusChanged, .error, .configurationChanged:
@@ -256,7 +256,7 @@ struct CMSEventHandler: Sendable {
         let connectorID = event.connectorID ?? event.data["connector_id"]?.intValue
         let status = event.data["status"]?.stringValue
         if [.statusChanged, .connectorStatusChanged].contains(event.event), status == nil {
-            throw ActionFailure.validation("data.status", "The data.status field is required.")
+            throw ActionFailure.validation("data.status", LaravelMessage.required("data.status"))
         }
         var data = event.data.objectValue ?? [:]
         var recipients: [Int]

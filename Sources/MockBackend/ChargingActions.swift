@@ -243,28 +243,21 @@ struct SessionRow: FetchableRecord, Sendable {
 /// Laravel-style checks of an action's `data`; failures are 422 with `errors` per field.
 enum Validate {
     static func requiredString(_ data: JSONValue, _ field: String) throws(ActionFailure) -> String {
-        guard let value = data[field], !value.isNull else {
-            throw .validation(field, "The \(field.replacingOccurrences(of: "_", with: " ")) field is required.")
-        }
-        guard let text = value.stringValue, !text.isEmpty else {
-            throw .validation(field, "The \(field.replacingOccurrences(of: "_", with: " ")) field must be a string.")
-        }
+        guard let value = data[field], !value.isNull else { throw .validation(field, LaravelMessage.required(field)) }
+        guard let text = value.stringValue, !text.isEmpty else { throw .validation(field, LaravelMessage.string(field)) }
         return text
     }
 
     static func optionalString(_ data: JSONValue, _ field: String) throws(ActionFailure) -> String? {
         guard let value = data[field], !value.isNull else { return nil }
-        guard let text = value.stringValue, !text.isEmpty else {
-            throw .validation(field, "The \(field.replacingOccurrences(of: "_", with: " ")) field must be a string.")
-        }
+        guard let text = value.stringValue, !text.isEmpty else { throw .validation(field, LaravelMessage.string(field)) }
         return text
     }
 
     static func optionalPositiveInt(_ data: JSONValue, _ field: String) throws(ActionFailure) -> Int? {
         guard let value = data[field], !value.isNull else { return nil }
-        let name = field.replacingOccurrences(of: "_", with: " ")
-        guard case .int(let number) = value else { throw .validation(field, "The \(name) field must be an integer.") }
-        guard number >= 1 else { throw .validation(field, "The \(name) field must be at least 1.") }
+        guard case .int(let number) = value else { throw .validation(field, LaravelMessage.integer(field)) }
+        guard number >= 1 else { throw .validation(field, LaravelMessage.atLeast(field, 1)) }
         return number
     }
 }

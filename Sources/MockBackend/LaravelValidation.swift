@@ -2,6 +2,17 @@ import Foundation
 import Hummingbird
 import Messages
 
+/// Laravel's validation messages, in one place for every route: a field named `connector_id`
+/// reads "connector id".
+enum LaravelMessage {
+    static func required(_ field: String) -> String { "The \(name(field)) field is required." }
+    static func string(_ field: String) -> String { "The \(name(field)) field must be a string." }
+    static func integer(_ field: String) -> String { "The \(name(field)) field must be an integer." }
+    static func atLeast(_ field: String, _ minimum: Int) -> String { "The \(name(field)) field must be at least \(minimum)." }
+
+    private static func name(_ field: String) -> String { field.replacingOccurrences(of: "_", with: " ") }
+}
+
 /// Laravel's validation failure outside the action endpoint: 422 with the first message (and
 /// how many more) and every message per field.
 struct ValidationErrors: Error {
@@ -49,13 +60,12 @@ struct RequestFields: Sendable {
 
     /// A required string field; records Laravel's message when it is missing or not a string.
     func requiredString(_ field: String, errors: inout ValidationErrors) -> String? {
-        let name = field.replacingOccurrences(of: "_", with: " ")
         guard let value = values[field], !value.isNull, value != .string("") else {
-            errors.add(field, "The \(name) field is required.")
+            errors.add(field, LaravelMessage.required(field))
             return nil
         }
         guard let text = value.stringValue else {
-            errors.add(field, "The \(name) field must be a string.")
+            errors.add(field, LaravelMessage.string(field))
             return nil
         }
         return text

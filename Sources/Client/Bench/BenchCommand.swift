@@ -71,9 +71,6 @@ func waitFor(_ what: String, timeout: Duration, _ condition: () -> Bool) async t
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
 
 /// Idle authenticated connections: memory per connection and handshakes per second.
 struct IdleBench: AsyncParsableCommand {
