@@ -16,7 +16,8 @@ struct RedisFanOutBench: AsyncParsableCommand {
     @Option(name: .customLong("redis-url"), help: "The server (env REDIS_URL, default redis://127.0.0.1:6379).") var redisURL: String?
     @Option(name: .customLong("server-pid"), help: "The server's process id, to read its memory.") var serverPID: Int32?
     @Option(help: "Subscriber connections, one channel each.") var subscribers: Int = 1_000
-    @Option(help: "Messages to publish.") var messages: Int = 50_000
+    @Option(help: "Messages to publish, as fast as the server takes them and again at --rate.") var messages: Int = 50_000
+    @Option(help: "Messages per second for the latency run: unpaced, latency measures the queue.") var rate: Double = 10_000
     @Option(help: "Label for the printed lines.") var label: String = "redis"
 
     func run() async throws {
@@ -49,13 +50,21 @@ struct RedisFanOutBench: AsyncParsableCommand {
         }
 
         let publisher = try await RESPConnection.connect(to: url)
-        let started = ContinuousClock.now
-        try await BenchPublisher.publish(count: messages, rate: nil, on: publisher) { [subscribers] index in "bench:\(index % subscribers)" }
-        try await waitFor("deliveries", timeout: .seconds(120)) { latencies.withLockedValue { $0.count } >= messages }
-        let seconds = (ContinuousClock.now - started).seconds
-        let summary = LatencySummary(nanoseconds: latencies.withLockedValue { $0 })
-        print(String(format: "%@ fan-out to %d subscribers: %d delivered in %.2f s = %.0f msg/s; latency %@",
-                     label, subscribers, summary.count, seconds, Double(summary.count) / seconds, summary.description))
+        // Throughput: as fast as the server delivers. Then latency, at a rate both servers keep up with.
+        for rate in [nil, self.rate] {
+            latencies.withLockedValue { $0.removeAll(keepingCapacity: true) }
+            let started = ContinuousClock.now
+            try await BenchPublisher.publish(count: messages, rate: rate, on: publisher) { [subscribers] index in "bench:\(index % subscribers)" }
+            try await waitFor("deliveries", timeout: .seconds(120)) { latencies.withLockedValue { $0.count } >= messages }
+            let seconds = (ContinuousClock.now - started).seconds
+            let summary = LatencySummary(nanoseconds: latencies.withLockedValue { $0 })
+            if let rate {
+                print(String(format: "%@ fan-out to %d subscribers paced at %.0f msg/s: latency %@", label, subscribers, rate, summary.description))
+            } else {
+                print(String(format: "%@ fan-out to %d subscribers: %d delivered in %.2f s = %.0f msg/s", label, subscribers,
+                             summary.count, seconds, Double(summary.count) / seconds))
+            }
+        }
         await publisher.close()
         for connection in connections { await connection.close() }
         if let before, serverPID != nil {
