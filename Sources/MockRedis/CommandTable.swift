@@ -86,17 +86,46 @@ extension RedisCommandHandler {
     ]
 }
 
-extension RedisCommandHandler {
-    /// The table by lowercase and uppercase name, as clients send them, so that the usual
-    /// lookup needs no case folding.
-    static let commandsAsTyped: [String: (name: String, command: RedisCommand)] = {
-        var table: [String: (name: String, command: RedisCommand)] = [:]
-        for (name, command) in commands {
-            table[name] = (name, command)
-            table[name.uppercased()] = (name, command)
+/// A command with its lowercase name. A class, so that looking one up hands out a reference
+/// instead of copying the command's fields (a closure and a dictionary) for every command.
+final class KnownCommand: Sendable {
+    let name: String
+    let command: RedisCommand
+
+    init(name: String, command: RedisCommand) {
+        self.name = name
+        self.command = command
+    }
+
+    /// The command a client named, in any case.
+    static func named(_ typed: ByteBuffer) -> KnownCommand? {
+        CommandKey(typed).flatMap { byKey[$0] }
+    }
+
+    private static let byKey: [CommandKey: KnownCommand] = {
+        var table: [CommandKey: KnownCommand] = [:]
+        for (name, command) in RedisCommandHandler.commands {
+            table[CommandKey(ByteBuffer(string: name))!] = KnownCommand(name: name, command: command)
         }
         return table
     }()
+}
+
+/// A command name of up to 15 bytes, folded to lowercase and packed with its length in two
+/// words: looking a command up hashes 16 bytes and allocates nothing.
+private struct CommandKey: Hashable {
+    private var low: UInt64 = 0
+    private var high: UInt64 = 0
+
+    init?(_ name: ByteBuffer) {
+        guard name.readableBytes < 16 else { return nil }
+        var (low, high) = (UInt64(0), UInt64(name.readableBytes) << 56)
+        for (offset, byte) in name.readableBytesView.enumerated() {
+            let folded = UInt64(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte)
+            if offset < 8 { low |= folded << (8 * offset) } else { high |= folded << (8 * (offset - 8)) }
+        }
+        (self.low, self.high) = (low, high)
+    }
 }
 
 /// Redis's `string2ll`: an optional `-`, digits, no leading zeros, within 64 bits.

@@ -118,9 +118,11 @@ extension RedisCommandHandler {
             default: return .error("ERR Unrecognized option '\(String(buffer: arguments[1]))'")
             }
         case "list":
+            flushActivity()
             let lines = server.clients.snapshots.map { ServerInfo.clientLine($0) }.joined()
             return .value(.bulk(lines))
         case "info":
+            flushActivity()
             let line = ServerInfo.clientLine(client.snapshot)
             return .value(.bulk(line))
         case "kill":

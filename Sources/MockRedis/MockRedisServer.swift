@@ -19,7 +19,8 @@ struct MockRedisConfiguration: Sendable {
     var expirySweepInterval: TimeAmount = .milliseconds(100)
 }
 
-/// The RESP server: accepts connections until shutdown, one `RedisCommandHandler` each.
+/// The RESP server: accepts connections until shutdown, one `RedisCommandHandler` each, which
+/// parses, runs and answers; output is flushed once per event loop iteration (`FlushBatch`).
 final class MockRedisServer: Service {
     let configuration: MockRedisConfiguration
     let logger: Logger
@@ -40,7 +41,7 @@ final class MockRedisServer: Service {
 
     func run() async throws {
         let state = self.state
-        let limits = RESPLimits(maxBulkLength: configuration.maxBulkLength)
+        let flushBatches = FlushBatch.perLoop(of: eventLoopGroup)
         let channel = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -52,10 +53,8 @@ final class MockRedisServer: Service {
                         state.stats.rejectedConnections.wrappingAdd(1, ordering: .relaxed)
                         return
                     }
-                    try channel.pipeline.syncOperations.addHandlers([
-                        ByteToMessageHandler(RESPCommandDecoder(limits: limits)),
-                        RedisCommandHandler(server: state),
-                    ])
+                    try channel.pipeline.syncOperations.addHandler(
+                        RedisCommandHandler(server: state, flushBatch: flushBatches[ObjectIdentifier(channel.eventLoop)]))
                 }
             }
             .bind(host: configuration.host, port: configuration.port)

@@ -3,13 +3,14 @@ import NIOCore
 import RESP
 
 /// Who listens to what, for every connection of the server (Redis's `pubsub.c`): channels,
-/// glob patterns and shard channels. Names are bytes, as in Redis (binary-safe). Lookups are
-/// under one lock; writes to subscribers happen outside it.
+/// glob patterns and shard channels. Names are bytes, as in Redis (binary-safe): owned,
+/// compact `ByteBuffer`s, so that PUBLISH looks a channel up with the slice it was sent in.
+/// Lookups are under one lock; writes to subscribers happen outside it.
 final class PubSubBroker: Sendable {
     private struct Table {
-        var channels: [[UInt8]: [ObjectIdentifier: Subscriber]] = [:]
+        var channels: [ByteBuffer: [ObjectIdentifier: Subscriber]] = [:]
         var patterns: [GlobPattern: [ObjectIdentifier: Subscriber]] = [:]
-        var shardChannels: [[UInt8]: [ObjectIdentifier: Subscriber]] = [:]
+        var shardChannels: [ByteBuffer: [ObjectIdentifier: Subscriber]] = [:]
     }
 
     enum Kind: Sendable {
@@ -18,7 +19,7 @@ final class PubSubBroker: Sendable {
 
     private let table = NIOLockedValueBox(Table())
 
-    func subscribe(_ subscriber: Subscriber, to channel: [UInt8], kind: Kind = .channel) {
+    func subscribe(_ subscriber: Subscriber, to channel: ByteBuffer, kind: Kind = .channel) {
         table.withLockedValue { table in
             switch kind {
             case .channel: table.channels[channel, default: [:]][ObjectIdentifier(subscriber)] = subscriber
@@ -27,7 +28,7 @@ final class PubSubBroker: Sendable {
         }
     }
 
-    func unsubscribe(_ subscriber: Subscriber, from channel: [UInt8], kind: Kind = .channel) {
+    func unsubscribe(_ subscriber: Subscriber, from channel: ByteBuffer, kind: Kind = .channel) {
         table.withLockedValue { table in
             switch kind {
             case .channel: Self.remove(subscriber, key: channel, from: &table.channels)
@@ -52,11 +53,10 @@ final class PubSubBroker: Sendable {
     /// PUBLISH: to the channel's subscribers, then to every matching pattern's (a client
     /// subscribed both ways gets both, as with Redis); returns how many messages went out.
     func publish(_ message: ByteBuffer, to channel: ByteBuffer) -> Int {
-        let name = Array(channel.readableBytesView)
         let (direct, byPattern) = table.withLockedValue { table in
-            let direct = table.channels[name].map { Array($0.values) } ?? []
+            let direct = table.channels[channel].map { Array($0.values) } ?? []
             var byPattern: [(GlobPattern, [Subscriber])] = []
-            for (pattern, subscribers) in table.patterns where pattern.matches(name) {
+            for (pattern, subscribers) in table.patterns where pattern.matches(channel.readableBytesView) {
                 byPattern.append((pattern, Array(subscribers.values)))
             }
             return (direct, byPattern)
@@ -79,8 +79,7 @@ final class PubSubBroker: Sendable {
 
     /// SPUBLISH: to the shard channel's subscribers.
     func publishToShard(_ message: ByteBuffer, to channel: ByteBuffer) -> Int {
-        let name = Array(channel.readableBytesView)
-        let subscribers = table.withLockedValue { $0.shardChannels[name].map { Array($0.values) } ?? [] }
+        let subscribers = table.withLockedValue { $0.shardChannels[channel].map { Array($0.values) } ?? [] }
         guard !subscribers.isEmpty else { return 0 }
         let push = PushMessage([.bulk("smessage"), .bulkString(channel), .bulkString(message)])
         for subscriber in subscribers { subscriber.deliver(push) }
@@ -88,7 +87,7 @@ final class PubSubBroker: Sendable {
     }
 
     /// PUBSUB NUMSUB / SHARDNUMSUB: subscribers per channel, in the order asked.
-    func subscriberCounts(_ channels: [[UInt8]], kind: Kind = .channel) -> [Int] {
+    func subscriberCounts(_ channels: [ByteBuffer], kind: Kind = .channel) -> [Int] {
         table.withLockedValue { table in
             channels.map { (kind == .channel ? table.channels : table.shardChannels)[$0]?.count ?? 0 }
         }
@@ -98,10 +97,10 @@ final class PubSubBroker: Sendable {
     var patternCount: Int { table.withLockedValue { $0.patterns.count } }
 
     /// PUBSUB CHANNELS / SHARDCHANNELS: channels with at least one subscriber, optionally matching.
-    func activeChannels(matching pattern: GlobPattern?, kind: Kind = .channel) -> [[UInt8]] {
+    func activeChannels(matching pattern: GlobPattern?, kind: Kind = .channel) -> [ByteBuffer] {
         let names = table.withLockedValue { Array((kind == .channel ? $0.channels : $0.shardChannels).keys) }
         guard let pattern else { return names }
-        return names.filter { pattern.matches($0) }
+        return names.filter { pattern.matches($0.readableBytesView) }
     }
 }
 

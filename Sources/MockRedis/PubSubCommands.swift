@@ -6,7 +6,7 @@ extension RedisCommandHandler {
     func subscribe(_ arguments: [ByteBuffer], kind: PubSubBroker.Kind) -> Reply {
         var replies: [RESPValue] = []
         for name in arguments {
-            let key = name.bytes
+            let key = name.ownedCopy
             if kind == .channel {
                 if channels.insert(key).inserted { server.broker.subscribe(subscriber, to: key) }
             } else if shardChannels.insert(key).inserted {
@@ -21,15 +21,15 @@ extension RedisCommandHandler {
     func unsubscribe(_ arguments: [ByteBuffer], kind: PubSubBroker.Kind) -> Reply {
         let verb = kind == .channel ? "unsubscribe" : "sunsubscribe"
         let current = kind == .channel ? channels : shardChannels
-        let targets = arguments.isEmpty ? current.sorted { $0.lexicographicallyPrecedes($1) }.map { ByteBuffer(bytes: $0) } : arguments
+        let targets = arguments.isEmpty
+            ? current.sorted { $0.readableBytesView.lexicographicallyPrecedes($1.readableBytesView) } : arguments
         guard !targets.isEmpty else { return .value(.push([.bulk(verb), .null, .integer(count(kind))])) }
         var replies: [RESPValue] = []
         for name in targets {
-            let key = name.bytes
             if kind == .channel {
-                if channels.remove(key) != nil { server.broker.unsubscribe(subscriber, from: key) }
-            } else if shardChannels.remove(key) != nil {
-                server.broker.unsubscribe(subscriber, from: key, kind: .shardChannel)
+                if channels.remove(name) != nil { server.broker.unsubscribe(subscriber, from: name) }
+            } else if shardChannels.remove(name) != nil {
+                server.broker.unsubscribe(subscriber, from: name, kind: .shardChannel)
             }
             replies.append(.push([.bulk(verb), .bulkString(name), .integer(count(kind))]))
         }
@@ -83,10 +83,10 @@ extension RedisCommandHandler {
             guard rest.count <= 1 else { return .error("ERR wrong number of arguments for 'pubsub|channels' command") }
             let kind: PubSubBroker.Kind = String(buffer: arguments[0]).lowercased() == "channels" ? .channel : .shardChannel
             let names = server.broker.activeChannels(matching: rest.first.map { GlobPattern($0.bytes) }, kind: kind)
-            return .value(.array(names.map { .bulkString(ByteBuffer(bytes: $0)) }))
+            return .value(.array(names.map { .bulkString($0) }))
         case "numsub", "shardnumsub":
             let kind: PubSubBroker.Kind = String(buffer: arguments[0]).lowercased() == "numsub" ? .channel : .shardChannel
-            let counts = server.broker.subscriberCounts(rest.map(\.bytes), kind: kind)
+            let counts = server.broker.subscriberCounts(rest, kind: kind)
             // An array even in RESP3, as Redis 7 answers.
             return .value(.array(zip(rest, counts).flatMap { [RESPValue.bulkString($0), .integer($1)] }))
         case "numpat":

@@ -42,7 +42,8 @@ extension RedisCommandHandler {
     }
 
     func info(_ arguments: [ByteBuffer]) -> Reply {
-        .value(.bulk(ServerInfo.text(sections: arguments.map { String(buffer: $0) }, state: server)))
+        flushActivity()
+        return .value(.bulk(ServerInfo.text(sections: arguments.map { String(buffer: $0) }, state: server)))
     }
 
     func dbsize() -> Reply {

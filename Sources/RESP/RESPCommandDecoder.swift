@@ -1,51 +1,69 @@
 import NIOCore
 
-/// One command as a client sent it: the name, then the arguments.
+/// One command as a client sent it: its name, then its arguments.
 ///
 /// A concrete type rather than `[ByteBuffer]`: NIO's generic pipeline code would otherwise
 /// look up the array's type metadata at run time for every command.
 public struct RESPCommand: Sendable, Equatable {
+    public var name: ByteBuffer
+    /// The arguments after the name.
     public var arguments: [ByteBuffer]
-    public init(_ arguments: [ByteBuffer]) { self.arguments = arguments }
+
+    public init(name: ByteBuffer, arguments: [ByteBuffer]) {
+        self.name = name
+        self.arguments = arguments
+    }
+
+    /// A command from its words, name first; nil for no words.
+    public init?(_ words: [ByteBuffer]) {
+        guard let name = words.first else { return nil }
+        self.init(name: name, arguments: Array(words.dropFirst()))
+    }
+
+    /// Name and arguments, as sent.
+    public var words: [ByteBuffer] { [name] + arguments }
 }
 
-/// Server side: turns what clients send into commands, each a list of arguments. Reads the
-/// multibulk form clients use and the inline form typed in telnet (`PING`, `SUBSCRIBE a b`).
-public struct RESPCommandDecoder: NIOSingleStepByteToMessageDecoder {
-    public typealias InboundOut = RESPCommand
-    private let parser: RESPParser
+/// Server side: reads what clients send, the multibulk form clients use and the inline form
+/// typed in telnet (`PING`, `SUBSCRIBE a b`), as Redis's `processMultibulkBuffer` and
+/// `processInlineBuffer` do.
+///
+/// `parse` fills a `RESPCommand` the caller keeps between commands, so that a busy connection
+/// allocates nothing per command: the arguments are slices of the bytes read.
+public struct RESPCommandParser: Sendable {
+    public let limits: RESPLimits
 
-    public init(limits: RESPLimits = RESPLimits()) { parser = RESPParser(limits: limits) }
+    public init(limits: RESPLimits = RESPLimits()) { self.limits = limits }
 
-    public mutating func decode(buffer: inout ByteBuffer) throws -> RESPCommand? {
+    /// Reads the next command at the reader index into `command`; false (and nothing consumed)
+    /// until a whole command is there. Empty inline lines are skipped, as Redis does.
+    public func parse(from buffer: inout ByteBuffer, into command: inout RESPCommand) throws(RESPProtocolError) -> Bool {
         while let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) {
             if first == UInt8(ascii: "*") {
-                return try decodeMultibulk(&buffer).map(RESPCommand.init)
+                return try parseMultibulk(&buffer, into: &command)
             }
-            guard let command = try decodeInline(&buffer) else { return nil }
-            // An empty line is skipped, as Redis does.
-            if !command.isEmpty { return RESPCommand(command) }
+            guard let words = try parseInline(&buffer) else { return false }
+            if let parsed = RESPCommand(words) {
+                command = parsed
+                return true
+            }
         }
-        return nil
+        return false
     }
 
-    public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> RESPCommand? {
-        try decode(buffer: &buffer)
-    }
-
-    /// Scans the raw bytes once for the whole command (lengths are read in place, with no
-    /// slice per length line), then cuts one slice per argument.
-    private func decodeMultibulk(_ buffer: inout ByteBuffer) throws -> [ByteBuffer]? {
-        let limits = parser.limits
-        let scanned: (ranges: [Range<Int>], end: Int)? = try buffer.withUnsafeReadableBytes { bytes in
+    /// Scans the raw bytes once, cutting one slice per argument as it goes.
+    private func parseMultibulk(_ buffer: inout ByteBuffer, into command: inout RESPCommand) throws(RESPProtocolError) -> Bool {
+        let limits = self.limits
+        command.arguments.removeAll(keepingCapacity: true)
+        let start = buffer.readerIndex
+        let scanned: (end: Int, count: Int)? = try buffer.withUnsafeReadableBytes { (bytes) throws(RESPProtocolError) in
             var index = 0
             guard let count = try Self.readLength(bytes, &index, marker: UInt8(ascii: "*"), limit: limits.maxArrayLength,
                                                   error: "invalid multibulk length", lineLimit: limits.maxInlineLength) else {
                 return nil
             }
-            var ranges: [Range<Int>] = []
-            ranges.reserveCapacity(max(0, min(count, 64)))
-            for _ in 0..<max(count, 0) {
+            // `*0` and `*-1` are skipped without a reply, as in Redis.
+            for position in 0..<max(count, 0) {
                 guard index < bytes.count else { return nil }
                 guard bytes[index] == UInt8(ascii: "$") else {
                     throw RESPProtocolError("expected '$', got '\(Character(Unicode.Scalar(bytes[index])))'")
@@ -56,18 +74,20 @@ public struct RESPCommandDecoder: NIOSingleStepByteToMessageDecoder {
                 }
                 guard length >= 0 else { throw RESPProtocolError("invalid bulk length") }
                 guard bytes.count - index >= length + 2 else { return nil }
-                ranges.append(index..<(index + length))
+                let slice = buffer.getSlice(at: start + index, length: length)!
+                if position == 0 { command.name = slice } else { command.arguments.append(slice) }
                 index += length
                 guard bytes[index] == 0x0D, bytes[index + 1] == 0x0A else { throw RESPProtocolError("expected CRLF after bulk") }
                 index += 2
             }
-            return (ranges, index)
+            return (index, count)
         }
-        guard let scanned else { return nil }
-        let start = buffer.readerIndex
-        let arguments = scanned.ranges.map { buffer.getSlice(at: start + $0.lowerBound, length: $0.count)! }
+        guard let scanned else {
+            command.arguments.removeAll(keepingCapacity: true)
+            return false
+        }
         buffer.moveReaderIndex(forwardBy: scanned.end)
-        return arguments
+        return scanned.count > 0 ? true : try parse(from: &buffer, into: &command)
     }
 
     /// Reads `<marker><decimal>\r\n` at `index` (which points at the marker); nil until the
@@ -103,10 +123,10 @@ public struct RESPCommandDecoder: NIOSingleStepByteToMessageDecoder {
         return result
     }
 
-    private func decodeInline(_ buffer: inout ByteBuffer) throws -> [ByteBuffer]? {
+    private func parseInline(_ buffer: inout ByteBuffer) throws(RESPProtocolError) -> [ByteBuffer]? {
         let view = buffer.readableBytesView
         guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else {
-            if view.count > parser.limits.maxInlineLength { throw RESPProtocolError("too big inline request") }
+            if view.count > limits.maxInlineLength { throw RESPProtocolError("too big inline request") }
             return nil
         }
         var end = newline
@@ -116,6 +136,24 @@ public struct RESPCommandDecoder: NIOSingleStepByteToMessageDecoder {
         }
         buffer.moveReaderIndex(forwardBy: newline - view.startIndex + 1)
         return arguments
+    }
+}
+
+/// The parser as a `ByteToMessageDecoder`, for pipelines that want one `RESPCommand` per
+/// message (mock-redis parses in its connection handler instead).
+public struct RESPCommandDecoder: NIOSingleStepByteToMessageDecoder {
+    public typealias InboundOut = RESPCommand
+    private let parser: RESPCommandParser
+
+    public init(limits: RESPLimits = RESPLimits()) { parser = RESPCommandParser(limits: limits) }
+
+    public mutating func decode(buffer: inout ByteBuffer) throws -> RESPCommand? {
+        var command = RESPCommand(name: ByteBuffer(), arguments: [])
+        return try parser.parse(from: &buffer, into: &command) ? command : nil
+    }
+
+    public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> RESPCommand? {
+        try decode(buffer: &buffer)
     }
 }
 

@@ -74,13 +74,13 @@ extension RESPValue {
             buffer.writeCRLF()
         case .integer(let value):
             buffer.writeInteger(UInt8(ascii: ":"))
-            buffer.writeString(String(value))
+            buffer.writeDecimal(value)
             buffer.writeCRLF()
         case .bulkString(nil):
             buffer.writeStaticString("$-1\r\n")
         case .bulkString(let payload?):
             buffer.writeInteger(UInt8(ascii: "$"))
-            buffer.writeString(String(payload.readableBytes))
+            buffer.writeDecimal(payload.readableBytes)
             buffer.writeCRLF()
             buffer.writeImmutableBuffer(payload)
             buffer.writeCRLF()
@@ -88,7 +88,7 @@ extension RESPValue {
             buffer.writeStaticString("*-1\r\n")
         case .array(let elements?):
             buffer.writeInteger(UInt8(ascii: "*"))
-            buffer.writeString(String(elements.count))
+            buffer.writeDecimal(elements.count)
             buffer.writeCRLF()
             for element in elements { element.write(to: &buffer, version: version) }
         case .null:
@@ -121,7 +121,7 @@ extension RESPValue {
     private func writeAggregate(_ marker: Unicode.Scalar, count: Int, _ elements: [RESPValue], to buffer: inout ByteBuffer,
                                 version: RESPVersion) {
         buffer.writeInteger(UInt8(ascii: marker))
-        buffer.writeString(String(count))
+        buffer.writeDecimal(count)
         buffer.writeCRLF()
         for element in elements { element.write(to: &buffer, version: version) }
     }
@@ -137,5 +137,24 @@ extension ByteBuffer {
     @inlinable
     mutating func writeCRLF() {
         writeInteger(UInt16(0x0D0A))
+    }
+
+    /// `value` in decimal, without a `String` on the way: every reply carries a length or a count.
+    mutating func writeDecimal(_ value: Int) {
+        if value >= 0, value < 10 {
+            writeInteger(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var magnitude = value.magnitude
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 { writeInteger(UInt8(ascii: "-")) }
+            writeBytes(UnsafeBufferPointer(rebasing: digits[start...]))
+        }
     }
 }

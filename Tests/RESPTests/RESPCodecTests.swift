@@ -15,7 +15,7 @@ struct RESPCodecTests {
         }
         var commands: [[String]] = []
         while let command = try channel.readInbound(as: RESPCommand.self) {
-            commands.append(command.arguments.map { String(buffer: $0) })
+            commands.append(command.words.map { String(buffer: $0) })
         }
         _ = try channel.finish()
         return commands

@@ -1,0 +1,110 @@
+import Logging
+import NIOCore
+import NIOEmbedded
+import RESP
+import Testing
+
+@testable import MockRedis
+
+/// The connection handler byte by byte: parsing, the order of replies and pushes, and what a
+/// protocol error does, without a socket.
+@Suite("mock-redis connection handler")
+struct RedisCommandHandlerTests {
+    /// A connection to a fresh server state.
+    struct Connection {
+        let channel: EmbeddedChannel
+
+        init(state: MockRedisState = Self.state()) throws {
+            channel = EmbeddedChannel(handler: RedisCommandHandler(server: state))
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 6379)).wait()
+        }
+
+        static func state(requirePass: String? = nil) -> MockRedisState {
+            var configuration = MockRedisConfiguration(host: "127.0.0.1", port: 0)
+            configuration.requirePass = requirePass
+            return MockRedisState(configuration: configuration, logger: Logger(label: "test"))
+        }
+
+        /// Sends `bytes` in one read, or one read per byte; returns each write the handler made.
+        func send(_ bytes: String, splitEveryByte: Bool = false) throws -> [String] {
+            if splitEveryByte {
+                for byte in bytes.utf8 { try channel.writeInbound(ByteBuffer(bytes: [byte])) }
+            } else {
+                try channel.writeInbound(ByteBuffer(string: bytes))
+            }
+            var writes: [String] = []
+            while let write = try channel.readOutbound(as: ByteBuffer.self) { writes.append(String(buffer: write)) }
+            return writes
+        }
+    }
+
+    static let pipelined = "*1\r\n$4\r\nPING\r\n*3\r\n$7\r\nPUBLISH\r\n$1\r\na\r\n$1\r\nb\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\nping x\r\n"
+    static let pipelinedReplies = "+PONG\r\n:0\r\n$2\r\nhi\r\n$1\r\nx\r\n"
+
+    @Test func pipelinedCommandsInOneReadAreAnsweredInOneWrite() throws {
+        #expect(try Connection().send(Self.pipelined) == [Self.pipelinedReplies])
+    }
+
+    @Test func commandsSplitAtEveryByteGetTheSameReplies() throws {
+        let writes = try Connection().send(Self.pipelined, splitEveryByte: true)
+        #expect(writes.joined() == Self.pipelinedReplies)
+        #expect(writes.count == 4)
+    }
+
+    @Test func namesInAnyCaseAndUnknownCommandsAsRedisQuotesThem() throws {
+        let connection = try Connection()
+        #expect(try connection.send("pInG\r\n") == ["+PONG\r\n"])
+        #expect(try connection.send("*2\r\n$5\r\nFROBx\r\n$3\r\narg\r\n")
+            == ["-ERR unknown command 'FROBx', with args beginning with: 'arg' \r\n"])
+        #expect(try connection.send("*1\r\n$17\r\naveryverylongname\r\n")
+            == ["-ERR unknown command 'averyverylongname', with args beginning with: \r\n"])
+        #expect(try connection.send("*1\r\n$4\r\nPIN\0\r\n").first?.hasPrefix("-ERR unknown command 'PIN") == true)
+        #expect(connection.channel.isActive)
+    }
+
+    @Test func emptyMultibulksAndBlankLinesAreSkipped() throws {
+        #expect(try Connection().send("*0\r\n*-1\r\n\r\n*1\r\n$4\r\nPING\r\n") == ["+PONG\r\n"])
+    }
+
+    @Test func aProtocolErrorAnswersWhatCameBeforeThenCloses() throws {
+        let connection = try Connection()
+        let writes = try connection.send("PING\r\n*1\r\n$x\r\nPING\r\n")
+        #expect(writes.joined() == "+PONG\r\n-ERR Protocol error: invalid bulk length\r\n")
+        #expect(!connection.channel.isActive)
+    }
+
+    @Test func quitAnswersAndIgnoresTheRestOfTheRead() throws {
+        let connection = try Connection()
+        #expect(try connection.send("PING\r\nQUIT\r\nPING\r\n").joined() == "+PONG\r\n+OK\r\n")
+        #expect(!connection.channel.isActive)
+    }
+
+    @Test func aBulkArrivingInPiecesIsKeptUntilComplete() throws {
+        let connection = try Connection()
+        let value = String(repeating: "v", count: 100_000)
+        let command = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$\(value.utf8.count)\r\n\(value)\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
+        var writes: [String] = []
+        var rest = Substring(command)
+        while !rest.isEmpty {
+            writes += try connection.send(String(rest.prefix(4096)))
+            rest = rest.dropFirst(4096)
+        }
+        #expect(writes.joined() == "+OK\r\n$100000\r\n\(value)\r\n")
+    }
+
+    @Test func aMessagePublishedToItselfComesBeforeThePublishReply() throws {
+        let connection = try Connection()
+        _ = try connection.send("HELLO 3\r\n")
+        let writes = try connection.send("SUBSCRIBE a\r\nPUBLISH a m\r\nPING\r\n")
+        #expect(writes == [">3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n>3\r\n$7\r\nmessage\r\n$1\r\na\r\n$1\r\nm\r\n:1\r\n+PONG\r\n"])
+    }
+
+    @Test func clientListShowsTheCommandRunningIt() throws {
+        let connection = try Connection()
+        let list = try connection.send("PING\r\nCLIENT LIST\r\n").joined()
+        #expect(list.contains("cmd=client|list"))
+        let info = try connection.send("INFO stats\r\n").joined()
+        // PING and CLIENT LIST came before; INFO counts once it is done, as in Redis.
+        #expect(info.contains("total_commands_processed:2\r\n"))
+    }
+}
