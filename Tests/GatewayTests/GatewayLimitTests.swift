@@ -193,7 +193,8 @@ struct GatewayTLSTests {
 @Suite("gateway heartbeat and Redis auth")
 struct GatewayHeartbeatTests {
     @Test func aSocketThatDoesNotAnswerPingsIsClosed() async throws {
-        try await GatewayUnderTest.run(redis: .mock, configure: { $0.pingInterval = 0.2 }) { gateway in
+        // Long enough for the lively client to answer while the whole suite loads both cores.
+        try await GatewayUnderTest.run(redis: .mock, configure: { $0.pingInterval = 0.5 }) { gateway in
             // Completes the handshake, then reads nothing and so never answers a ping.
             let silent = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .channelOption(ChannelOptions.autoRead, value: false)
@@ -205,7 +206,8 @@ struct GatewayHeartbeatTests {
             let lively = try await gateway.connect(user: 124)
             try await waitUntil { gateway.app.registry.connectionCount == 2 }
             try await waitUntil(timeout: .seconds(5)) { gateway.app.registry.connectionCount == 1 }
-            try await Task.sleep(for: .milliseconds(600))
+            // Two more intervals: the lively one answered every ping.
+            try await Task.sleep(for: .milliseconds(1_100))
             #expect(gateway.app.registry.connectionCount == 1)
             try await lively.send(ClientMessage(action: .listChargers))
             _ = try await lively.message(ofType: .response)
