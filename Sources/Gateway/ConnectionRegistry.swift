@@ -2,13 +2,25 @@ import Logging
 import Messages
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import NIOWebSocket
 import RESP
+import ServiceRuntime
 
 /// Which sockets belong to which user, on this instance. The first socket of a user subscribes
 /// the user's three channels; the last one to leave unsubscribes them. A message published on a
 /// user's channel goes, unchanged, to that user's sockets and no one else's.
+///
+/// Messages are written at the end of the Redis connection's loop iteration: under load one
+/// read of Redis carries many messages, and then each socket costs one flush and each other
+/// loop one hop, instead of one of each per message.
 final class ConnectionRegistry: Sendable {
+    /// A frame for a socket, waiting for the end of the iteration.
+    struct Delivery: Sendable {
+        let socket: any Channel
+        let frame: WebSocketFrame
+    }
+
     private struct State {
         /// A user has one socket or a few: an array is smaller than a dictionary.
         var users: [Int: [any Channel]] = [:]
@@ -20,10 +32,12 @@ final class ConnectionRegistry: Sendable {
     private let metrics: GatewayMetrics
     /// Set once, before the server accepts anything.
     private let subscriptions = NIOLockedValueBox<(any ChannelSubscriptions)?>(nil)
+    private let deliveries: IterationBatches<Delivery>
 
-    init(maxConnections: Int, metrics: GatewayMetrics) {
+    init(maxConnections: Int, metrics: GatewayMetrics, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.maxConnections = maxConnections
         self.metrics = metrics
+        self.deliveries = IterationBatches(group: eventLoopGroup) { loop, deliveries in Self.send(deliveries, from: loop) }
     }
 
     func attach(_ subscriptions: any ChannelSubscriptions) {
@@ -63,9 +77,10 @@ final class ConnectionRegistry: Sendable {
     /// Forwards a Redis message to the sockets of the channel's user; returns how many.
     @discardableResult
     func deliver(channel name: ByteBuffer, payload: ByteBuffer) -> Int {
-        guard let (userID, _) = UserChannel.parse(String(buffer: name)) else { return 0 }
+        guard let (userID, _) = name.withUnsafeReadableBytes({ UserChannel.parse($0) }) else { return 0 }
         let sockets = state.withLockedValue { state in state.users[userID] ?? [] }
         let frame = WebSocketFrame(fin: true, opcode: .text, data: payload)
+        let batch = MultiThreadedEventLoopGroup.currentEventLoop.flatMap { deliveries.batch(for: $0) }
         var delivered = 0
         for socket in sockets {
             // Past the high-water mark the app is not reading: it is closed, not waited for.
@@ -73,11 +88,40 @@ final class ConnectionRegistry: Sendable {
                 socket.pipeline.fireUserInboundEventTriggered(SlowConsumerEvent())
                 continue
             }
-            socket.writeAndFlush(frame, promise: nil)
+            if let batch {
+                batch.add(Delivery(socket: socket, frame: frame))
+            } else {
+                socket.writeAndFlush(frame, promise: nil)
+            }
             delivered += 1
         }
         metrics.pushesOut.increment(by: Int64(delivered))
         return delivered
+    }
+
+    /// Writes what one iteration gathered: on each socket's own loop (one hop per other loop),
+    /// in the order it came, with one flush per socket.
+    private static func send(_ deliveries: [Delivery], from loop: any EventLoop) {
+        var byLoop: [ObjectIdentifier: (loop: any EventLoop, deliveries: [Delivery])] = [:]
+        for delivery in deliveries {
+            let target = delivery.socket.eventLoop
+            byLoop[ObjectIdentifier(target), default: (target, [])].deliveries.append(delivery)
+        }
+        for (target, deliveries) in byLoop.values {
+            if target === loop {
+                write(deliveries)
+            } else {
+                target.execute { write(deliveries) }
+            }
+        }
+    }
+
+    private static func write(_ deliveries: [Delivery]) {
+        for delivery in deliveries { delivery.socket.write(delivery.frame, promise: nil) }
+        var flushed = Set<ObjectIdentifier>()
+        for delivery in deliveries where flushed.insert(ObjectIdentifier(delivery.socket)).inserted {
+            delivery.socket.flush()
+        }
     }
 
     /// Every socket, for shutdown.

@@ -13,9 +13,29 @@ public enum UserChannel: String, Sendable, CaseIterable {
 
     /// The user and kind of a channel name, nil for any other channel.
     public static func parse(_ name: String) -> (userID: Int, channel: UserChannel)? {
-        let parts = name.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "user", let userID = Int(parts[1]),
-              let channel = UserChannel(rawValue: String(parts[2])) else { return nil }
+        var name = name
+        return name.withUTF8 { parse(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The same, read from the bytes in place: the gateway does it for every message.
+    public static func parse(_ name: UnsafeRawBufferPointer) -> (userID: Int, channel: UserChannel)? {
+        let prefix = "user:".utf8
+        guard name.count > prefix.count, name.starts(with: prefix) else { return nil }
+        var index = prefix.count
+        var userID = 0
+        while index < name.count, index - prefix.count < 18, let digit = name[index].decimalDigit {
+            userID = userID * 10 + digit
+            index += 1
+        }
+        guard index > prefix.count, index < name.count, name[index] == UInt8(ascii: ":") else { return nil }
+        let kind = UnsafeRawBufferPointer(rebasing: name[(index + 1)...])
+        guard let channel = allCases.first(where: { $0.rawValue.utf8.elementsEqual(kind) }) else { return nil }
         return (userID, channel)
+    }
+}
+
+extension UInt8 {
+    fileprivate var decimalDigit: Int? {
+        self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") ? Int(self - UInt8(ascii: "0")) : nil
     }
 }

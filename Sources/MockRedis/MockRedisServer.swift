@@ -20,7 +20,7 @@ struct MockRedisConfiguration: Sendable {
 }
 
 /// The RESP server: accepts connections until shutdown, one `RedisCommandHandler` each, which
-/// parses, runs and answers; output is flushed once per event loop iteration (`FlushBatch`).
+/// parses, runs and answers; output is flushed once per event loop iteration.
 final class MockRedisServer: Service {
     let configuration: MockRedisConfiguration
     let logger: Logger
@@ -41,7 +41,11 @@ final class MockRedisServer: Service {
 
     func run() async throws {
         let state = self.state
-        let flushBatches = FlushBatch.perLoop(of: eventLoopGroup)
+        // Output waits for the end of the loop iteration (Redis's beforeSleep): one write per
+        // connection per iteration however many replies and messages it got.
+        let flushBatches = IterationBatches<RedisCommandHandler>(group: eventLoopGroup) { _, handlers in
+            for handler in handlers { handler.flushNow() }
+        }
         let channel = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -54,7 +58,7 @@ final class MockRedisServer: Service {
                         return
                     }
                     try channel.pipeline.syncOperations.addHandler(
-                        RedisCommandHandler(server: state, flushBatch: flushBatches[ObjectIdentifier(channel.eventLoop)]))
+                        RedisCommandHandler(server: state, flushBatch: flushBatches.batch(for: channel.eventLoop)))
                 }
             }
             .bind(host: configuration.host, port: configuration.port)

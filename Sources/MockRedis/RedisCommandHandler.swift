@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import RESP
+import ServiceRuntime
 
 /// One client connection of mock-redis: its state, and the dispatch of its commands with
 /// Redis 7's checks and error texts. The commands themselves are in the `*Commands.swift` files.
@@ -42,10 +43,10 @@ final class RedisCommandHandler: ChannelInboundHandler {
     private var lastCommand: String?
     private var commandsSinceFlush = 0
     /// Where output waits for the end of the loop iteration; nil flushes at once.
-    private let flushBatch: FlushBatch?
+    private let flushBatch: IterationBatch<RedisCommandHandler>?
     private var flushQueued = false
 
-    init(server: MockRedisState, flushBatch: FlushBatch? = nil) {
+    init(server: MockRedisState, flushBatch: IterationBatch<RedisCommandHandler>? = nil) {
         self.server = server
         self.flushBatch = flushBatch
         self.authenticated = server.configuration.requirePass == nil
@@ -153,7 +154,7 @@ final class RedisCommandHandler: ChannelInboundHandler {
         context.write(wrapOutboundOut(bytes), promise: nil)
         if !flushQueued {
             flushQueued = true
-            flushBatch.flushSoon(self)
+            flushBatch.add(self)
         }
     }
 

@@ -18,6 +18,10 @@ struct MessageTests {
         #expect(UserChannel.parse("user:abc:session_updates") == nil)
         #expect(UserChannel.parse("user:1:other") == nil)
         #expect(UserChannel.parse("user:1:notifications:x") == nil)
+        for bad in ["user::notifications", "user:12", "user:12:", "users:1:notifications", "user:1notifications", "user:-1:notifications", ""] {
+            #expect(UserChannel.parse(bad) == nil, "\(bad)")
+        }
+        #expect(Array("user:42:charger_updates".utf8).withUnsafeBytes { UserChannel.parse($0) }! == (42, .chargerUpdates))
     }
 
     @Test func successResponseCarriesBackendFieldsNextToSuccess() throws {
