@@ -32,12 +32,12 @@ final class ConnectionRegistry: Sendable {
     private let metrics: GatewayMetrics
     /// Set once, before the server accepts anything.
     private let subscriptions = NIOLockedValueBox<(any ChannelSubscriptions)?>(nil)
-    private let deliveries: IterationBatches<Delivery>
+    private let deliveries: LoopDispatcher<Delivery>
 
     init(maxConnections: Int, metrics: GatewayMetrics, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.maxConnections = maxConnections
         self.metrics = metrics
-        self.deliveries = IterationBatches(group: eventLoopGroup) { loop, deliveries in Self.send(deliveries, from: loop) }
+        self.deliveries = LoopDispatcher(group: eventLoopGroup, owner: { $0.socket.eventLoop }, deliver: Self.write)
     }
 
     func attach(_ subscriptions: any ChannelSubscriptions) {
@@ -80,7 +80,6 @@ final class ConnectionRegistry: Sendable {
         guard let (userID, _) = name.withUnsafeReadableBytes({ UserChannel.parse($0) }) else { return 0 }
         let sockets = state.withLockedValue { state in state.users[userID] ?? [] }
         let frame = WebSocketFrame(fin: true, opcode: .text, data: payload)
-        let batch = MultiThreadedEventLoopGroup.currentEventLoop.flatMap { deliveries.batch(for: $0) }
         var delivered = 0
         for socket in sockets {
             // Past the high-water mark the app is not reading: it is closed, not waited for.
@@ -88,34 +87,14 @@ final class ConnectionRegistry: Sendable {
                 socket.pipeline.fireUserInboundEventTriggered(SlowConsumerEvent())
                 continue
             }
-            if let batch {
-                batch.add(Delivery(socket: socket, frame: frame))
-            } else {
-                socket.writeAndFlush(frame, promise: nil)
-            }
+            deliveries.send(Delivery(socket: socket, frame: frame))
             delivered += 1
         }
         metrics.pushesOut.increment(by: Int64(delivered))
         return delivered
     }
 
-    /// Writes what one iteration gathered: on each socket's own loop (one hop per other loop),
-    /// in the order it came, with one flush per socket.
-    private static func send(_ deliveries: [Delivery], from loop: any EventLoop) {
-        var byLoop: [ObjectIdentifier: (loop: any EventLoop, deliveries: [Delivery])] = [:]
-        for delivery in deliveries {
-            let target = delivery.socket.eventLoop
-            byLoop[ObjectIdentifier(target), default: (target, [])].deliveries.append(delivery)
-        }
-        for (target, deliveries) in byLoop.values {
-            if target === loop {
-                write(deliveries)
-            } else {
-                target.execute { write(deliveries) }
-            }
-        }
-    }
-
+    /// On the sockets' loop: writes in order, then one flush per socket.
     private static func write(_ deliveries: [Delivery]) {
         for delivery in deliveries { delivery.socket.write(delivery.frame, promise: nil) }
         var flushed = Set<ObjectIdentifier>()

@@ -97,10 +97,7 @@ final class KnownCommand: Sendable {
         self.command = command
     }
 
-    /// The command a client named, in any case.
-    static func named(_ typed: ByteBuffer) -> KnownCommand? {
-        CommandKey(typed).flatMap { byKey[$0] }
-    }
+    static func named(_ key: CommandKey) -> KnownCommand? { byKey[key] }
 
     private static let byKey: [CommandKey: KnownCommand] = {
         var table: [CommandKey: KnownCommand] = [:]
@@ -111,9 +108,25 @@ final class KnownCommand: Sendable {
     }()
 }
 
+/// The last command a connection looked up: pipelines repeat one command, and comparing two
+/// words is cheaper than hashing them.
+struct RecentCommand {
+    private var key: CommandKey?
+    private var known: KnownCommand?
+
+    mutating func lookUp(_ typed: ByteBuffer) -> KnownCommand? {
+        guard let key = CommandKey(typed) else { return nil }
+        if key != self.key {
+            self.key = key
+            known = KnownCommand.named(key)
+        }
+        return known
+    }
+}
+
 /// A command name of up to 15 bytes, folded to lowercase and packed with its length in two
 /// words: looking a command up hashes 16 bytes and allocates nothing.
-private struct CommandKey: Hashable {
+struct CommandKey: Hashable {
     private var low: UInt64 = 0
     private var high: UInt64 = 0
 

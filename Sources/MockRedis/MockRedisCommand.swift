@@ -16,7 +16,9 @@ struct MockRedisCommand: AsyncParsableCommand {
     @Option(name: .customLong("client-output-buffer-limit-pubsub"),
             help: "Hard limit, soft limit and soft seconds for a subscriber's output buffer (env CLIENT_OUTPUT_BUFFER_LIMIT_PUBSUB, default \"32mb 8mb 60\").")
     var pubsubOutputLimit: String?
-    @Option(name: .customLong("io-threads"), help: "Event loop threads (env IO_THREADS, default one per core).") var ioThreads: Int?
+    @Option(name: .customLong("io-threads"),
+            help: "Event loop threads (env IO_THREADS, default 1, as Redis: every client sees one order of commands).")
+    var ioThreads: Int?
 
     func run() async throws {
         LoggingSetup.bootstrap()
@@ -32,11 +34,13 @@ struct MockRedisCommand: AsyncParsableCommand {
             configuration.pubsubOutputLimit = limit
         }
         guard configuration.maxClients > 0 else { throw ValidationError("maxclients must be positive") }
-        if let threads = try env.optionalInt(ioThreads, "IO_THREADS") {
-            guard threads > 0 else { throw ValidationError("io-threads must be positive") }
-            // Before anything uses the shared group.
-            NIOSingletons.groupLoopCountSuggestion = threads
-        }
+        // One loop runs every command, as Redis's one thread does: a PUBLISH answered before
+        // another starts is delivered first, to everyone. More loops add throughput for deep
+        // pipelines and lose that order between clients.
+        let threads = try env.int(ioThreads, "IO_THREADS", default: 1)
+        guard threads > 0 else { throw ValidationError("io-threads must be positive") }
+        // Before anything uses the shared group.
+        NIOSingletons.groupLoopCountSuggestion = threads
         let logger = Logger(label: "mock-redis")
         let server = MockRedisServer(configuration: configuration, logger: logger)
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -34,7 +34,7 @@ final class MockRedisServer: Service {
          onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.configuration = configuration
         self.logger = logger
-        self.state = MockRedisState(configuration: configuration, logger: logger)
+        self.state = MockRedisState(configuration: configuration, logger: logger, eventLoopGroup: eventLoopGroup)
         self.eventLoopGroup = eventLoopGroup
         self.onBound = onBound
     }

@@ -1,6 +1,8 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import RESP
+import ServiceRuntime
 
 /// Who listens to what, for every connection of the server (Redis's `pubsub.c`): channels,
 /// glob patterns and shard channels. Names are bytes, as in Redis (binary-safe): owned,
@@ -18,6 +20,29 @@ final class PubSubBroker: Sendable {
     }
 
     private let table = NIOLockedValueBox(Table())
+    /// Messages for subscribers on other loops, one hop per loop per iteration.
+    private let crossLoop: LoopDispatcher<Delivery>
+
+    private struct Delivery: Sendable {
+        let subscriber: Subscriber
+        let message: PushMessage
+    }
+
+    init(eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        crossLoop = LoopDispatcher(group: eventLoopGroup, owner: { $0.subscriber.channel.eventLoop }) { deliveries in
+            for delivery in deliveries { delivery.subscriber.deliverOnLoop(delivery.message) }
+        }
+    }
+
+    /// At once on the subscriber's own loop, so that a message a client publishes to itself
+    /// keeps its place among the replies; batched for the other loops.
+    private func deliver(_ message: PushMessage, to subscriber: Subscriber) {
+        if subscriber.channel.eventLoop.inEventLoop {
+            subscriber.deliverOnLoop(message)
+        } else {
+            crossLoop.send(Delivery(subscriber: subscriber, message: message))
+        }
+    }
 
     func subscribe(_ subscriber: Subscriber, to channel: ByteBuffer, kind: Kind = .channel) {
         table.withLockedValue { table in
@@ -64,14 +89,14 @@ final class PubSubBroker: Sendable {
         var count = 0
         if !direct.isEmpty {
             let push = PushMessage([.bulk("message"), .bulkString(channel), .bulkString(message)])
-            for subscriber in direct { subscriber.deliver(push) }
+            for subscriber in direct { deliver(push, to: subscriber) }
             count += direct.count
         }
         for (pattern, subscribers) in byPattern {
             let push = PushMessage([
                 .bulk("pmessage"), .bulkString(ByteBuffer(bytes: pattern.bytes)), .bulkString(channel), .bulkString(message),
             ])
-            for subscriber in subscribers { subscriber.deliver(push) }
+            for subscriber in subscribers { deliver(push, to: subscriber) }
             count += subscribers.count
         }
         return count
@@ -82,7 +107,7 @@ final class PubSubBroker: Sendable {
         let subscribers = table.withLockedValue { $0.shardChannels[channel].map { Array($0.values) } ?? [] }
         guard !subscribers.isEmpty else { return 0 }
         let push = PushMessage([.bulk("smessage"), .bulkString(channel), .bulkString(message)])
-        for subscriber in subscribers { subscriber.deliver(push) }
+        for subscriber in subscribers { deliver(push, to: subscriber) }
         return subscribers.count
     }
 

@@ -42,6 +42,7 @@ final class RedisCommandHandler: ChannelInboundHandler {
     /// connections read (CLIENT LIST, INFO): copied once per read instead of per command.
     private var lastCommand: String?
     private var commandsSinceFlush = 0
+    private var recentCommand = RecentCommand()
     /// Where output waits for the end of the loop iteration; nil flushes at once.
     private let flushBatch: IterationBatch<RedisCommandHandler>?
     private var flushQueued = false
@@ -195,19 +196,21 @@ final class RedisCommandHandler: ChannelInboundHandler {
     /// Redis's `processCommand` checks, in its order, then the command.
     private func dispatch() -> Reply {
         let arguments = command.arguments
-        guard let known = KnownCommand.named(command.name) else {
+        guard let known = recentCommand.lookUp(command.name) else {
             // Redis quotes the command as the client typed it, and up to 128 bytes of each argument.
             let shown = arguments.prefix(20).map { "'\(String(buffer: $0).prefix(128))' " }.joined()
             return .error("ERR unknown command '\(String(buffer: command.name).prefix(128))', with args beginning with: \(shown)")
         }
-        let (name, redisCommand) = (known.name, known.command)
-        guard redisCommand.acceptsArgumentCount(arguments.count) else {
+        // Fields read through the reference: copying the command out would retain its closure
+        // and its subcommand table for every command.
+        let name = known.name
+        guard known.command.acceptsArgumentCount(arguments.count) else {
             return .error("ERR wrong number of arguments for '\(name)' command")
         }
         var fullName = name
-        if !redisCommand.subcommands.isEmpty {
+        if !known.command.subcommands.isEmpty {
             let subcommand = String(buffer: arguments[0]).lowercased()
-            guard let arity = redisCommand.subcommands[subcommand] else {
+            guard let arity = known.command.subcommands[subcommand] else {
                 return .error("ERR unknown subcommand '\(String(buffer: arguments[0]).prefix(128))'. Try \(name.uppercased()) HELP.")
             }
             guard arity > 0 ? arguments.count + 1 == arity : arguments.count + 1 >= -arity else {
@@ -215,15 +218,15 @@ final class RedisCommandHandler: ChannelInboundHandler {
             }
             fullName += "|" + subcommand
         }
-        if !authenticated, !redisCommand.withoutAuth {
+        if !authenticated, !known.command.withoutAuth {
             return .error("NOAUTH Authentication required.")
         }
-        if isInSubscribedMode, !redisCommand.whileSubscribed {
+        if isInSubscribedMode, !known.command.whileSubscribed {
             return .error(
                 "ERR Can't execute '\(fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
         }
         lastCommand = fullName
-        return redisCommand.run(self, arguments)
+        return known.command.run(self, arguments)
     }
 
     func unsubscribeFromEverything() {

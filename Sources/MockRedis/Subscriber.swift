@@ -59,15 +59,8 @@ final class Subscriber: Sendable {
         set { protocolVersion.withLockedValue { $0 = newValue } }
     }
 
-    func deliver(_ message: PushMessage) {
-        if channel.eventLoop.inEventLoop {
-            deliverOnLoop(message)
-        } else {
-            channel.eventLoop.execute { self.deliverOnLoop(message) }
-        }
-    }
-
-    private func deliverOnLoop(_ message: PushMessage) {
+    /// On the channel's loop.
+    func deliverOnLoop(_ message: PushMessage) {
         guard channel.isActive else { return }
         if let write = writer.value {
             write(message.encoded(for: version))

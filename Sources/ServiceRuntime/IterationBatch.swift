@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 
 /// Work gathered during one event loop iteration and done once at its end, as Redis does its
 /// writes in `beforeSleep`.
@@ -52,5 +53,40 @@ public struct IterationBatches<Item>: @unchecked Sendable {
     /// The batch of `loop`; nil for a loop outside the group (an `EmbeddedEventLoop` in tests).
     public func batch(for loop: any EventLoop) -> IterationBatch<Item>? {
         batches[ObjectIdentifier(loop)]
+    }
+}
+
+/// Hands items to the event loops that own them (a socket's loop, say) in batches: what one
+/// iteration of a loop produces goes to each owner loop in one hop, in the order it came.
+/// From a thread outside the group, each item hops on its own.
+public struct LoopDispatcher<Item: Sendable>: Sendable {
+    private let batches: IterationBatches<Item>
+    private let owner: @Sendable (Item) -> any EventLoop
+    private let deliver: @Sendable ([Item]) -> Void
+
+    /// `deliver` runs on the owner loop of every item it gets.
+    public init(group: any EventLoopGroup, owner: @escaping @Sendable (Item) -> any EventLoop,
+                deliver: @escaping @Sendable ([Item]) -> Void) {
+        self.owner = owner
+        self.deliver = deliver
+        self.batches = IterationBatches(group: group) { loop, items in
+            var byOwner: [ObjectIdentifier: (loop: any EventLoop, items: [Item])] = [:]
+            for item in items {
+                let target = owner(item)
+                byOwner[ObjectIdentifier(target), default: (target, [])].items.append(item)
+            }
+            for (target, items) in byOwner.values {
+                if target === loop { deliver(items) } else { target.execute { deliver(items) } }
+            }
+        }
+    }
+
+    public func send(_ item: Item) {
+        if let current = MultiThreadedEventLoopGroup.currentEventLoop, let batch = batches.batch(for: current) {
+            batch.add(item)
+        } else {
+            let target = owner(item)
+            target.execute { [deliver] in deliver([item]) }
+        }
     }
 }
