@@ -158,6 +158,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AccessTokensTests", dependencies: ["AccessTokens"]),
+        .testTarget(
+            name: "ServiceRuntimeTests",
+            dependencies: [
+                "ServiceRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "FleetTests", dependencies: ["Fleet"]),
         .testTarget(
             name: "GatewayTests",
