@@ -63,6 +63,7 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "Messages", "RESP", "AccessTokens", "ServiceRuntime",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -18,7 +18,8 @@ final class ConnectionRegistry: Sendable {
     /// A frame for a socket, waiting for the end of the iteration.
     struct Delivery: Sendable {
         let socket: any Channel
-        let frame: WebSocketFrame
+        /// Encoded once, for every socket of the user.
+        let frame: ByteBuffer
     }
 
     private struct State {
@@ -79,7 +80,8 @@ final class ConnectionRegistry: Sendable {
     func deliver(channel name: ByteBuffer, payload: ByteBuffer) -> Int {
         guard let (userID, _) = name.withUnsafeReadableBytes({ UserChannel.parse($0) }) else { return 0 }
         let sockets = state.withLockedValue { state in state.users[userID] ?? [] }
-        let frame = WebSocketFrame(fin: true, opcode: .text, data: payload)
+        guard !sockets.isEmpty else { return 0 }
+        let frame = WebSocketFrameCodec.frame(.text, payload: payload, allocator: sockets[0].allocator)
         var delivered = 0
         for socket in sockets {
             // Past the high-water mark the app is not reading: it is closed, not waited for.

@@ -18,12 +18,12 @@ struct FragmentedMessage {
     private var buffer: ByteBuffer?
     private var fragments = 0
 
-    /// Takes a data frame (text, binary or continuation).
+    /// Takes a data frame (text, binary or continuation), already unmasked.
     mutating func add(_ frame: WebSocketFrame, maximumSize: Int) -> Outcome {
         switch frame.opcode {
         case .text, .binary:
             guard opcode == nil else { return reset(.protocolError) }
-            let data = frame.unmaskedData
+            let data = frame.data
             if frame.fin { return .message(frame.opcode, data) }
             guard data.readableBytes <= maximumSize else { return .tooBig }
             opcode = frame.opcode
@@ -32,7 +32,7 @@ struct FragmentedMessage {
             return .incomplete
         case .continuation:
             guard let opcode else { return .protocolError }
-            var data = frame.unmaskedData
+            var data = frame.data
             fragments += 1
             guard var joined = buffer, joined.readableBytes + data.readableBytes <= maximumSize,
                   fragments <= Self.maximumFragments else {

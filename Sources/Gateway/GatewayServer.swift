@@ -78,10 +78,8 @@ final class GatewayServer: Service {
         }
         let endpoints = HTTPEndpointHandler(status: status)
         let boundEndpoints = NIOLoopBound(endpoints, eventLoop: channel.eventLoop)
-        let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: configuration.maxMessageSize,
-            // WebSocketSession answers protocol errors itself: one handler fewer per socket.
-            automaticErrorHandling: false,
+        // The handshake only: the session reads and writes frames itself, the socket's one handler.
+        let upgrader = WebSocketUpgrader(
             shouldUpgrade: { [allowedOrigins = configuration.allowedOrigins] channel, head in
                 channel.eventLoop.makeSucceededFuture(
                     Self.originAllowed(head, allowedOrigins) ? HTTPHeaders() : nil)
@@ -124,7 +122,7 @@ final class GatewayServer: Service {
     /// Sends 1001 to every socket and waits until they are gone (at most a few seconds).
     private static func closeAll(_ channels: [any Channel]) async {
         for channel in channels {
-            let frame = WebSocketSession.closeFrame(.goingAway, allocator: channel.allocator)
+            let frame = WebSocketFrameCodec.closeFrame(.goingAway, allocator: channel.allocator)
             channel.writeAndFlush(frame).whenComplete { _ in channel.close(promise: nil) }
         }
         for channel in channels {

@@ -10,10 +10,11 @@ struct SlowConsumerEvent: Sendable {}
 /// One app connection after the upgrade: authenticated or about to be refused.
 ///
 /// Runs on the channel's event loop with no task of its own; backend calls are the only async
-/// work, and their answers come back to the loop.
+/// work, and their answers come back to the loop. The only handler of the socket: it reads and
+/// writes the frames itself (`WebSocketFrameCodec`).
 final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, ClockedSession {
-    typealias InboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// Shared by every session (a class, so each socket holds one reference, not a copy).
     final class Dependencies: Sendable {
@@ -57,6 +58,8 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
     private var callsInFlight = 0
     private var rateLimiter: TokenBucket?
     private var fragments = FragmentedMessage()
+    /// The start of a frame whose end has not arrived yet.
+    private var unparsed: ByteBuffer?
     private var nextPing = NIODeadline.distantFuture
     private var expiresAt = NIODeadline.distantFuture
 
@@ -106,7 +109,29 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
+        var input = unwrapInboundIn(data)
+        if var unparsed {
+            self.unparsed = nil
+            unparsed.writeBuffer(&input)
+            input = unparsed
+        }
+        do {
+            while context.channel.isActive,
+                  let frame = try WebSocketFrameCodec.readFrame(from: &input, maxPayload: dependencies.limits.maxMessageSize) {
+                handle(frame, context: context)
+            }
+        } catch {
+            // The rest of the stream cannot be read: the close code RFC 6455 gives, then hang up.
+            close(context: context, reason: error == .tooBig ? .messageTooBig : .protocolError, hangUp: true)
+            return
+        }
+        if input.readableBytes > 0 {
+            input.discardReadBytes()
+            unparsed = input
+        }
+    }
+
+    private func handle(_ frame: WebSocketFrame, context: ChannelHandlerContext) {
         switch frame.opcode {
         case .text, .binary, .continuation:
             guard !closing, registered else { return }
@@ -129,7 +154,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
                 }
             }
         case .ping:
-            let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
+            let pong = WebSocketFrameCodec.frame(.pong, payload: frame.data, allocator: context.channel.allocator)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
         case .pong:
             awaitingPong = false
@@ -139,11 +164,11 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
             } else {
                 // Echo the peer's close code, then hang up.
                 closing = true
-                var payload = frame.unmaskedData
+                var payload = frame.data
                 let code = payload.readWebSocketErrorCode() ?? .normalClosure
                 var reply = context.channel.allocator.buffer(capacity: 2)
                 reply.write(webSocketErrorCode: code)
-                let closeFrame = WebSocketFrame(fin: true, opcode: .connectionClose, data: reply)
+                let closeFrame = WebSocketFrameCodec.frame(.connectionClose, payload: reply, allocator: context.channel.allocator)
                 let channel = context.channel
                 context.writeAndFlush(wrapOutboundOut(closeFrame)).whenComplete { _ in channel.close(promise: nil) }
             }
@@ -166,11 +191,6 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // The frame decoder's refusals: the socket is closed with the code RFC 6455 gives.
-        if let error = error as? NIOWebSocketError {
-            close(context: context, reason: error == .invalidFrameLength ? .messageTooBig : .protocolError, hangUp: true)
-            return
-        }
         logger.debug("connection error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
     }
@@ -240,7 +260,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
             return
         }
         awaitingPong = true
-        let ping = WebSocketFrame(fin: true, opcode: .ping, data: context.channel.allocator.buffer(capacity: 0))
+        let ping = WebSocketFrameCodec.frame(.ping, payload: ByteBuffer(), allocator: context.channel.allocator)
         context.writeAndFlush(wrapOutboundOut(ping), promise: nil)
     }
 
@@ -259,7 +279,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
     }
 
     private func sendText(_ bytes: some Sequence<UInt8>, context: ChannelHandlerContext) {
-        let frame = WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(bytes: bytes))
+        let frame = WebSocketFrameCodec.frame(.text, payload: context.channel.allocator.buffer(bytes: bytes), allocator: context.channel.allocator)
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
 
@@ -270,18 +290,11 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
         closing = true
         dependencies.clock.remove(self, on: context.eventLoop)
         let channel = context.channel
-        let written = context.writeAndFlush(wrapOutboundOut(Self.closeFrame(reason, allocator: context.channel.allocator)))
+        let written = context.writeAndFlush(wrapOutboundOut(WebSocketFrameCodec.closeFrame(reason, allocator: context.channel.allocator)))
         if hangUp {
             written.whenComplete { _ in channel.close(promise: nil) }
         } else {
             context.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
         }
-    }
-
-    static func closeFrame(_ reason: CloseReason, allocator: ByteBufferAllocator) -> WebSocketFrame {
-        var payload = allocator.buffer(capacity: 2 + reason.reason.utf8.count)
-        payload.write(webSocketErrorCode: WebSocketErrorCode(codeNumber: Int(reason.code)))
-        payload.writeString(reason.reason)
-        return WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)
     }
 }
