@@ -20,6 +20,7 @@ final class RedisCommandHandler: ChannelInboundHandler {
         didSet {
             subscriber.version = version
             client.update { $0.protocolVersion = version.rawValue }
+            updateSubscribedMode()
         }
     }
     var database = 0
@@ -54,10 +55,9 @@ final class RedisCommandHandler: ChannelInboundHandler {
         self.parser = RESPCommandParser(limits: RESPLimits(maxBulkLength: server.configuration.maxBulkLength))
     }
 
-    /// RESP2 clients with subscriptions may only (un)subscribe, ping, quit and reset.
-    var isInSubscribedMode: Bool {
-        version == .resp2 && !(channels.isEmpty && patterns.isEmpty && shardChannels.isEmpty)
-    }
+    /// RESP2 clients with subscriptions may only (un)subscribe, ping, quit and reset. Kept up
+    /// to date rather than computed: every command asks.
+    private(set) var isInSubscribedMode = false
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -108,18 +108,17 @@ final class RedisCommandHandler: ChannelInboundHandler {
         let reply = dispatch()
         commandsSinceFlush += 1
         // Pipelined commands are answered in one write, at the end of the read.
-        var out = replies ?? context.channel.allocator.buffer(capacity: 256)
-        replies = nil
+        if replies == nil { replies = context.channel.allocator.buffer(capacity: 256) }
         switch reply {
         case .value(let value):
-            value.write(to: &out, version: version)
-            replies = out
+            value.write(to: &replies!, version: version)
         case .values(let values):
-            for value in values { value.write(to: &out, version: version) }
-            replies = out
+            for value in values { value.write(to: &replies!, version: version) }
         case .closing(let value):
-            value.write(to: &out, version: version)
+            value.write(to: &replies!, version: version)
             closing = true
+            let out = replies!
+            replies = nil
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
         }
@@ -239,7 +238,12 @@ final class RedisCommandHandler: ChannelInboundHandler {
         updateSubscriptionCounts()
     }
 
+    private func updateSubscribedMode() {
+        isInSubscribedMode = version == .resp2 && !(channels.isEmpty && patterns.isEmpty && shardChannels.isEmpty)
+    }
+
     func updateSubscriptionCounts() {
+        updateSubscribedMode()
         let (channelCount, patternCount, shardCount) = (channels.count, patterns.count, shardChannels.count)
         client.update { client in
             client.channels = channelCount
