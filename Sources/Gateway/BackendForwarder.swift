@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
 import Messages
@@ -10,11 +9,9 @@ import ServiceRuntime
 /// `BackendResponse`. It never throws: a backend that is down, slow or confused still gives the
 /// app an answer, within the timeout.
 struct BackendForwarder: Sendable {
-    let httpClient: HTTPClient
-    let endpoint: String
+    let client: BackendHTTPClient
     let timeout: TimeAmount
     let logger: Logger
-    static let maxResponseBytes = 1 << 20
 
     // The `error` texts of the failures the gateway makes up itself.
     static let unavailable = "Backend unavailable"
@@ -25,25 +22,14 @@ struct BackendForwarder: Sendable {
     /// Runs on `eventLoop` from end to end (the backend connection too), so that an action costs
     /// no thread hops: the answer is completed on the socket's own loop.
     func forward(action: ActionName, data: JSONValue, userID: Int, token: String, on eventLoop: any EventLoop) -> EventLoopFuture<BackendResponse> {
-        let request: HTTPClient.Request
-        do {
-            let body = JSONWriter.bytes(BackendRequest(action: action, data: data, userId: userID).json)
-            request = try .jsonPost(url: endpoint, bearer: token, body: ByteBuffer(bytes: body))
-        } catch {
-            return eventLoop.makeSucceededFuture(.failure("Invalid request", message: "The request could not be encoded"))
-        }
+        let body = ByteBuffer(bytes: JSONWriter.bytes(BackendRequest(action: action, data: data, userId: userID).json))
         let started = NIODeadline.now()
-        return httpClient.execute(
-            request: request,
-            delegate: ResponseAccumulator(request: request, maxBodySize: Self.maxResponseBytes),
-            eventLoop: .delegateAndChannel(on: eventLoop),
-            deadline: started + timeout
-        ).futureResult.map { [logger] response in
+        return client.post(body: body, bearer: token, on: eventLoop, deadline: started + timeout).map { [logger] response in
             logger.debug("backend answered", metadata: [
                 "action": "\(action)", "status": "\(response.status.code)",
                 "elapsed": "\(NIODeadline.now() - started)",
             ])
-            return Self.interpret(status: response.status, body: response.body ?? ByteBuffer())
+            return Self.interpret(status: response.status, body: response.body)
         }.recover { [logger, timeout] error in
             Self.failure(for: error, action: action, timeout: timeout, logger: logger)
         }
@@ -52,12 +38,12 @@ struct BackendForwarder: Sendable {
     /// What the app is told when the call itself failed.
     static func failure(for error: any Error, action: ActionName, timeout: TimeAmount, logger: Logger) -> BackendResponse {
         switch error {
-        case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout:
+        case BackendHTTPClient.CallError.timeout, ChannelError.connectTimeout:
             logger.warning("backend timed out", metadata: ["action": "\(action)"])
             return .failure(
                 Self.timeout,
                 message: "The backend did not answer within \(timeout.nanoseconds / 1_000_000_000) seconds")
-        case is ResponseAccumulator.ResponseTooBigError:
+        case BackendHTTPClient.CallError.responseTooBig:
             logger.warning("backend answer too large", metadata: ["action": "\(action)"])
             return .failure(Self.badResponse, message: "The backend's answer was too large")
         default:

@@ -1,6 +1,5 @@
 import AccessTokens
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
@@ -66,17 +65,16 @@ struct GatewayCommand: AsyncParsableCommand {
             NIOSingletons.groupLoopCountSuggestion = eventLoops
         }
         let logger = Logger(label: "gateway")
-        let httpClient = HTTPClient.makeFailFast()
-        let app = try GatewayApplication(configuration: configuration, httpClient: httpClient, logger: logger)
+        let app = try GatewayApplication(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             services: app.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
             try await group.run()
         } catch {
-            try? await httpClient.shutdown()
+            await app.backend.shutdown()
             throw error
         }
-        try await httpClient.shutdown()
+        await app.backend.shutdown()
     }
 }
 
@@ -85,6 +83,7 @@ struct GatewayApplication: Sendable {
     let server: GatewayServer
     let subscriber: RedisSubscriber
     let registry: ConnectionRegistry
+    let backend: BackendHTTPClient
 
     var services: [any Service] { [subscriber, server] }
 
@@ -95,7 +94,7 @@ struct GatewayApplication: Sendable {
         return min(.seconds(1), .nanoseconds(pingInterval.nanoseconds / 4))
     }
 
-    init(configuration: GatewayConfiguration, httpClient: HTTPClient, logger: Logger,
+    init(configuration: GatewayConfiguration, logger: Logger,
          onBound: @escaping @Sendable (Int) -> Void = { _ in }) throws {
         let metrics = GatewayMetrics()
         let registry = ConnectionRegistry(maxConnections: configuration.maxConnections, metrics: metrics)
@@ -103,9 +102,9 @@ struct GatewayApplication: Sendable {
             url: try RedisURL(configuration.redisURL), logger: logger,
             onMessage: { channel, payload in registry.deliver(channel: channel, payload: payload) })
         registry.attach(subscriber)
+        let backend = try BackendHTTPClient(url: configuration.backendMessageEndpoint)
         let forwarder = BackendForwarder(
-            httpClient: httpClient, endpoint: configuration.backendMessageEndpoint,
-            timeout: .milliseconds(Int64(configuration.backendTimeout * 1000)), logger: logger)
+            client: backend, timeout: .milliseconds(Int64(configuration.backendTimeout * 1000)), logger: logger)
         let limits = WebSocketSession.Limits(
             pingInterval: .milliseconds(Int64(configuration.pingInterval * 1000)),
             rateLimit: configuration.rateLimit, rateBurst: configuration.rateBurst,
@@ -115,6 +114,7 @@ struct GatewayApplication: Sendable {
             clock: SessionClock(resolution: Self.clockResolution(pingInterval: limits.pingInterval)), limits: limits, logger: logger)
         self.registry = registry
         self.subscriber = subscriber
+        self.backend = backend
         self.server = try GatewayServer(
             configuration: configuration, authenticator: ConnectionAuthenticator(verifier: HS256(secret: configuration.jwtSecret)),
             dependencies: dependencies, status: GatewayStatus(registry: registry, subscriber: subscriber, metrics: metrics),

@@ -143,10 +143,9 @@ struct GatewayUnderTest: Sendable {
             configuration.redisURL = redisURL
             configuration.backendURL = "http://127.0.0.1:\(await backendPort.value)"
             configure(&configuration)
-            let httpClient = HTTPClient.makeFailFast()
             let gatewayPort = Announcement<Int>()
             let app = try GatewayApplication(
-                configuration: configuration, httpClient: httpClient, logger: Logger(label: "gateway"),
+                configuration: configuration, logger: Logger(label: "gateway"),
                 onBound: { gatewayPort.announce($0) })
             do {
                 try await withServiceGroup(app.services) { group in
@@ -157,10 +156,10 @@ struct GatewayUnderTest: Sendable {
                     try await body(gateway)
                 }
             } catch {
-                try? await httpClient.shutdown()
+                await app.backend.shutdown()
                 throw error
             }
-            try await httpClient.shutdown()
+            await app.backend.shutdown()
         }
     }
 }
