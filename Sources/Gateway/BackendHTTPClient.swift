@@ -122,6 +122,9 @@ private final class ConnectionPool: @unchecked Sendable {
     private var open = 0
     private var waiting = CircularBuffer<Call>()
     private var closed = false
+    /// Below the keep-alive timeouts servers use (nginx 75 s, Apache 5 s is the exception:
+    /// a connection it closed is noticed when its FIN arrives).
+    static let maxIdleTime = TimeAmount.seconds(30)
 
     init(eventLoop: any EventLoop, endpoint: BackendHTTPClient.Endpoint, tls: NIOSSLContext?, maxConnections: Int,
          connectTimeout: TimeAmount, maxResponseBytes: Int) {
@@ -142,11 +145,17 @@ private final class ConnectionPool: @unchecked Sendable {
         // also gives the connection up.) A second failure of the promise is ignored.
         let timer = eventLoop.scheduleTask(deadline: call.deadline) { call.promise.fail(BackendHTTPClient.CallError.timeout) }
         call.promise.futureResult.whenComplete { _ in timer.cancel() }
+        let now = NIODeadline.now()
         while let connection = idle.popLast() {
-            if connection.isUsable {
-                connection.send(call)
-                return
+            // A connection idle for long may have been dropped on the way (a NAT, a proxy)
+            // without a word, or be about to be closed by the backend: a new one is cheaper
+            // than a call lost to it.
+            guard connection.isUsable, now - connection.idleSince < Self.maxIdleTime else {
+                connection.close()
+                continue
             }
+            connection.send(call)
+            return
         }
         waiting.append(call)
         if open < maxConnections { connect() }
@@ -181,13 +190,20 @@ private final class ConnectionPool: @unchecked Sendable {
                     guard let connection = try? channel.pipeline.syncOperations.handler(type: BackendConnection.self) else {
                         channel.close(promise: nil)
                         pool.open -= 1
+                        if !pool.waiting.isEmpty, !pool.closed { pool.connect() }
                         return
                     }
+                    // Counted from here: other attempts of the same connect (Happy Eyeballs)
+                    // that lose and close must not be.
+                    connection.countedAsOpen = true
                     pool.finished(connection, reusable: true)
                 case .failure(let error):
                     pool.open -= 1
-                    // The calls waiting have nowhere to go: they fail now, not at their deadline.
-                    while let call = pool.waiting.popFirst() { call.promise.fail(error) }
+                    // With no connection left to serve them, the calls waiting fail now rather
+                    // than at their deadline; otherwise they wait for the busy ones.
+                    if pool.open == 0 {
+                        while let call = pool.waiting.popFirst() { call.promise.fail(error) }
+                    }
                 }
             }
     }
@@ -211,6 +227,7 @@ private final class ConnectionPool: @unchecked Sendable {
                 return
             }
         }
+        connection.idleSince = now
         idle.append(connection)
     }
 
@@ -234,8 +251,10 @@ private final class BackendConnection: ChannelInboundHandler {
     private var head: HTTPResponseHead?
     private var body: ByteBuffer?
     private var timeout: Scheduled<Void>?
-    /// Whether the pool still counts this connection among its open ones.
-    var countedAsOpen = true
+    /// Whether the pool counts this connection among its open ones.
+    var countedAsOpen = false
+    /// When it last became free.
+    var idleSince = NIODeadline.now()
 
     init(maxResponseBytes: Int, onFinished: @escaping (BackendConnection, Bool) -> Void) {
         self.maxResponseBytes = maxResponseBytes

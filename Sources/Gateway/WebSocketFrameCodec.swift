@@ -27,6 +27,9 @@ enum WebSocketFrameCodec {
               let opcode = WebSocketOpcode(encodedWebSocketOpcode: code) else {
             throw .protocolError
         }
+        // Clients must mask every frame (RFC 6455, 5.1).
+        let masked = second & 0x80 != 0
+        guard masked else { throw .protocolError }
         let fin = first & 0x80 != 0
         var headerLength = 2
         var length = Int(second & 0x7F)
@@ -45,16 +48,26 @@ enum WebSocketFrameCodec {
             guard fin, length <= 125 else { throw .protocolError }
         }
         guard length <= maxPayload else { throw .tooBig }
-        let masked = second & 0x80 != 0
         let maskOffset = start + headerLength
-        if masked { headerLength += 4 }
+        headerLength += 4
         guard buffer.readableBytes >= headerLength + length else { return nil }
         var payload = buffer.getSlice(at: start + headerLength, length: length)!
-        if masked, let key = buffer.getBytes(at: maskOffset, length: 4).flatMap(WebSocketMaskingKey.init) {
+        if let key = buffer.getBytes(at: maskOffset, length: 4).flatMap(WebSocketMaskingKey.init) {
             payload.webSocketUnmask(key)
         }
         buffer.moveReaderIndex(forwardBy: headerLength + length)
         return WebSocketFrame(fin: fin, opcode: opcode, data: payload)
+    }
+
+    /// The code of a peer's close frame: 1000 for none; nil for a payload of one byte or a code
+    /// RFC 6455 (7.4) does not let an endpoint send (1004-1006, 1015, below 1000, 1016-2999).
+    static func peerCloseCode(_ payload: ByteBuffer) -> UInt16? {
+        guard payload.readableBytes > 0 else { return 1000 }
+        guard let code = payload.getInteger(at: payload.readerIndex, as: UInt16.self) else { return nil }
+        switch code {
+        case 1000...1003, 1007...1014, 3000...4999: return code
+        default: return nil
+        }
     }
 
     /// A whole, unmasked server frame: header and payload in one buffer, ready to write to any

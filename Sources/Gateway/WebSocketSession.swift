@@ -60,6 +60,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
     private var fragments = FragmentedMessage()
     /// The start of a frame whose end has not arrived yet.
     private var unparsed: ByteBuffer?
+    private var inputFailed = false
     private var nextPing = NIODeadline.distantFuture
     private var expiresAt = NIODeadline.distantFuture
 
@@ -109,6 +110,8 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // After a framing error the rest of the stream has no frame boundaries left.
+        guard !inputFailed else { return }
         var input = unwrapInboundIn(data)
         if var unparsed {
             self.unparsed = nil
@@ -122,12 +125,13 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
             }
         } catch {
             // The rest of the stream cannot be read: the close code RFC 6455 gives, then hang up.
+            inputFailed = true
+            unparsed = nil
             close(context: context, reason: error == .tooBig ? .messageTooBig : .protocolError, hangUp: true)
             return
         }
         if input.readableBytes > 0 {
-            input.discardReadBytes()
-            unparsed = input
+            unparsed = input.remainderToKeep()
         }
     }
 
@@ -154,6 +158,8 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
                 }
             }
         case .ping:
+            // Nothing follows our close frame, not even a pong.
+            guard !closing else { return }
             let pong = WebSocketFrameCodec.frame(.pong, payload: frame.data, allocator: context.channel.allocator)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
         case .pong:
@@ -162,12 +168,15 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
             if closing {
                 context.close(promise: nil)
             } else {
-                // Echo the peer's close code, then hang up.
+                // Echo the peer's close code, then hang up; a code no endpoint may send is
+                // answered with 1002.
+                guard let code = WebSocketFrameCodec.peerCloseCode(frame.data) else {
+                    close(context: context, reason: .protocolError, hangUp: true)
+                    return
+                }
                 closing = true
-                var payload = frame.data
-                let code = payload.readWebSocketErrorCode() ?? .normalClosure
                 var reply = context.channel.allocator.buffer(capacity: 2)
-                reply.write(webSocketErrorCode: code)
+                reply.writeInteger(code)
                 let closeFrame = WebSocketFrameCodec.frame(.connectionClose, payload: reply, allocator: context.channel.allocator)
                 let channel = context.channel
                 context.writeAndFlush(wrapOutboundOut(closeFrame)).whenComplete { _ in channel.close(promise: nil) }

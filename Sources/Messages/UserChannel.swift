@@ -21,13 +21,28 @@ public enum UserChannel: String, Sendable, CaseIterable {
     public static func parse(_ name: UnsafeRawBufferPointer) -> (userID: Int, channel: UserChannel)? {
         let prefix = "user:".utf8
         guard name.count > prefix.count, name.starts(with: prefix) else { return nil }
+        // Any Int, as `names(forUser:)` writes it: an optional minus, then digits.
         var index = prefix.count
-        var userID = 0
-        while index < name.count, index - prefix.count < 18, let digit = name[index].decimalDigit {
-            userID = userID * 10 + digit
+        let negative = name[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        let digitsStart = index
+        var magnitude: UInt = 0
+        while index < name.count, let digit = name[index].decimalDigit {
+            let (times10, overflow) = magnitude.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = times10.addingReportingOverflow(UInt(digit))
+            guard !overflow, !carry else { return nil }
+            magnitude = sum
             index += 1
         }
-        guard index > prefix.count, index < name.count, name[index] == UInt8(ascii: ":") else { return nil }
+        guard index > digitsStart, index < name.count, name[index] == UInt8(ascii: ":") else { return nil }
+        let userID: Int
+        if negative {
+            guard magnitude <= UInt(Int.max) + 1 else { return nil }
+            userID = magnitude == UInt(Int.max) + 1 ? Int.min : -Int(magnitude)
+        } else {
+            guard magnitude <= UInt(Int.max) else { return nil }
+            userID = Int(magnitude)
+        }
         let kind = UnsafeRawBufferPointer(rebasing: name[(index + 1)...])
         guard let channel = allCases.first(where: { $0.rawValue.utf8.elementsEqual(kind) }) else { return nil }
         return (userID, channel)

@@ -95,12 +95,16 @@ final class RedisCommandHandler: ChannelInboundHandler {
             // Redis answers a protocol violation, then drops the connection; the others go on.
             replyAndClose(.error("ERR \(error)"), context: context)
         }
-        // Let go of the slices, so that the read buffer can be reused.
+        // Let go of the slices, so that the read buffer can be reused (and of the room a
+        // command with thousands of arguments took).
         command.name = ByteBuffer()
-        command.arguments.removeAll(keepingCapacity: true)
+        if command.arguments.capacity > 64 {
+            command.arguments = []
+        } else {
+            command.arguments.removeAll(keepingCapacity: true)
+        }
         if !closing, input.readableBytes > 0 {
-            input.discardReadBytes()
-            unparsed = input
+            unparsed = input.remainderToKeep()
         }
     }
 

@@ -40,7 +40,9 @@ public struct RESPCommandParser: Sendable {
     public func parse(from buffer: inout ByteBuffer, into command: inout RESPCommand) throws(RESPProtocolError) -> Bool {
         while let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) {
             if first == UInt8(ascii: "*") {
-                return try parseMultibulk(&buffer, into: &command)
+                // nil: an empty multibulk, skipped.
+                if let complete = try parseMultibulk(&buffer, into: &command) { return complete }
+                continue
             }
             guard let words = try parseInline(&buffer) else { return false }
             if let parsed = RESPCommand(words) {
@@ -51,8 +53,9 @@ public struct RESPCommandParser: Sendable {
         return false
     }
 
-    /// Scans the raw bytes once, cutting one slice per argument as it goes.
-    private func parseMultibulk(_ buffer: inout ByteBuffer, into command: inout RESPCommand) throws(RESPProtocolError) -> Bool {
+    /// Scans the raw bytes once, cutting one slice per argument as it goes: true for a whole
+    /// command, false for one not complete yet, nil for `*0` or `*-1` (consumed).
+    private func parseMultibulk(_ buffer: inout ByteBuffer, into command: inout RESPCommand) throws(RESPProtocolError) -> Bool? {
         let limits = self.limits
         command.arguments.removeAll(keepingCapacity: true)
         let start = buffer.readerIndex
@@ -87,7 +90,7 @@ public struct RESPCommandParser: Sendable {
             return false
         }
         buffer.moveReaderIndex(forwardBy: scanned.end)
-        return scanned.count > 0 ? true : try parse(from: &buffer, into: &command)
+        return scanned.count > 0 ? true : nil
     }
 
     /// Reads `<marker><decimal>\r\n` at `index` (which points at the marker); nil until the

@@ -9,7 +9,7 @@ import NIOPosix
 /// that once per socket per iteration. Loop tasks run after the loop's I/O events, so the
 /// batch runs once every ready socket has been read.
 public final class IterationBatch<Item>: @unchecked Sendable {
-    // @unchecked: the items are touched on `eventLoop` only, which `add` asserts.
+    // @unchecked: the items are touched on `eventLoop` only, which `add` checks.
     public let eventLoop: any EventLoop
     private var items: [Item] = []
     private let run: ([Item]) -> Void
@@ -20,9 +20,10 @@ public final class IterationBatch<Item>: @unchecked Sendable {
         self.run = run
     }
 
-    /// Adds an item, on the batch's loop.
+    /// Adds an item, on the batch's loop (checked in release builds too: anywhere else it would
+    /// be a data race).
     public func add(_ item: Item) {
-        eventLoop.assertInEventLoop()
+        eventLoop.preconditionInEventLoop()
         if items.isEmpty {
             eventLoop.execute { self.runAll() }
         }

@@ -64,6 +64,7 @@ struct WebSocketFrameCodecTests {
             ("unknown opcode", Self.clientFrame(0x3, [])),
             ("fragmented ping", Self.clientFrame(0x9, [], fin: false)),
             ("control frame over 125 bytes", Self.clientFrame(0x8, [UInt8](repeating: 0, count: 126))),
+            ("unmasked client frame", [0x81, 0x01, 0x41]),
         ]
         for (name, bytes) in forbidden {
             #expect(throws: WebSocketFrameCodec.ReadError.protocolError, "\(name)") { try Self.read(bytes) }
@@ -82,6 +83,16 @@ struct WebSocketFrameCodecTests {
         #expect(header(70_000) == [0x81, 127, 0, 0])
         let close = WebSocketFrameCodec.closeFrame(.messageTooBig, allocator: allocator)
         #expect(Array(close.readableBytesView.prefix(4)) == [0x88, UInt8(2 + CloseReason.messageTooBig.reason.utf8.count), 0x03, 0xF1])
+    }
+
+    @Test func closeCodesAPeerMaySend() {
+        func code(_ bytes: [UInt8]) -> UInt16? { WebSocketFrameCodec.peerCloseCode(ByteBuffer(bytes: bytes)) }
+        #expect(code([]) == 1000)
+        #expect(code([0x03, 0xE8]) == 1000)
+        #expect(code([0x0F, 0xA0, 0x68, 0x69]) == 4000)
+        for bad: [UInt8] in [[0x03], [0x03, 0xED], [0x03, 0xEE], [0x03, 0xF7], [0x00, 0x00], [0x07, 0xD0]] {
+            #expect(code(bad) == nil, "\(bad)")
+        }
     }
 
     @Test func handshakeAcceptValueFromRFC6455() {

@@ -18,8 +18,11 @@ struct MessageTests {
         #expect(UserChannel.parse("user:abc:session_updates") == nil)
         #expect(UserChannel.parse("user:1:other") == nil)
         #expect(UserChannel.parse("user:1:notifications:x") == nil)
-        for bad in ["user::notifications", "user:12", "user:12:", "users:1:notifications", "user:1notifications", "user:-1:notifications", ""] {
+        for bad in ["user::notifications", "user:12", "user:12:", "users:1:notifications", "user:1notifications", "user:-:notifications", "user:9223372036854775808:notifications", ""] {
             #expect(UserChannel.parse(bad) == nil, "\(bad)")
+        }
+        for id in [0, -5, Int.max, Int.min, 1_234_567_890_123_456_789] {
+            #expect(UserChannel.parse(UserChannel.notifications.name(forUser: id))! == (id, .notifications))
         }
         #expect(Array("user:42:charger_updates".utf8).withUnsafeBytes { UserChannel.parse($0) }! == (42, .chargerUpdates))
     }

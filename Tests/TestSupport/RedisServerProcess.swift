@@ -13,34 +13,35 @@ public final class RedisServerProcess: Sendable {
     public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: executable) }
     static let executable = "/usr/bin/redis-server"
 
-    /// Starts on `port`, or on a free one.
+    /// Starts on `port`, or on a free one. A free port can be taken by someone else before
+    /// redis-server binds it (tests run in parallel): then it exits, and another port is tried.
     public init(port: Int? = nil, arguments: [String] = []) async throws {
         guard Self.isInstalled else {
             throw TestSupportError("redis-server is not installed (apt-get install redis-server); .ci/run installs it")
         }
-        if let port {
-            self.port = port
-        } else {
-            self.port = try await freePort()
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["--port", String(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            let password = arguments.firstIndex(of: "--requirepass").map { arguments[$0 + 1] }
-            if let connection = try? await RESPConnection.connect(to: RedisURL(port: self.port, password: password)) {
-                await connection.close()
-                return
+        let password = arguments.firstIndex(of: "--requirepass").map { arguments[$0 + 1] }
+        for _ in 0..<(port == nil ? 5 : 1) {
+            let candidate: Int
+            if let port { candidate = port } else { candidate = try await freePort() }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.executable)
+            process.arguments = ["--port", String(candidate), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline, process.isRunning {
+                if let connection = try? await RESPConnection.connect(to: RedisURL(port: candidate, password: password)) {
+                    await connection.close()
+                    self.port = candidate
+                    self.process = process
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(20))
             }
-            try await Task.sleep(for: .milliseconds(20))
+            await killAndReap(process.processIdentifier)
         }
-        process.terminate()
-        throw TestSupportError("redis-server did not start on port \(self.port)")
+        throw TestSupportError("redis-server did not start")
     }
 
     public var url: String { "redis://127.0.0.1:\(port)" }
