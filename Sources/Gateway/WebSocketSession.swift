@@ -3,6 +3,7 @@ import Logging
 import Messages
 import NIOCore
 import NIOWebSocket
+import ServiceRuntime
 
 /// Sent through a socket's pipeline when its outbound queue is over the limit.
 struct SlowConsumerEvent: Sendable {}
@@ -58,8 +59,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
     private var callsInFlight = 0
     private var rateLimiter: TokenBucket?
     private var fragments = FragmentedMessage()
-    /// The start of a frame whose end has not arrived yet.
-    private var unparsed: ByteBuffer?
+    private var unparsed = UnparsedInput()
     private var inputFailed = false
     private var nextPing = NIODeadline.distantFuture
     private var expiresAt = NIODeadline.distantFuture
@@ -112,12 +112,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // After a framing error the rest of the stream has no frame boundaries left.
         guard !inputFailed else { return }
-        var input = unwrapInboundIn(data)
-        if var unparsed {
-            self.unparsed = nil
-            unparsed.writeBuffer(&input)
-            input = unparsed
-        }
+        var input = unparsed.join(unwrapInboundIn(data))
         do {
             while context.channel.isActive,
                   let frame = try WebSocketFrameCodec.readFrame(from: &input, maxPayload: dependencies.limits.maxMessageSize) {
@@ -126,13 +121,11 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
         } catch {
             // The rest of the stream cannot be read: the close code RFC 6455 gives, then hang up.
             inputFailed = true
-            unparsed = nil
+            unparsed.discard()
             close(context: context, reason: error == .tooBig ? .messageTooBig : .protocolError, hangUp: true)
             return
         }
-        if input.readableBytes > 0 {
-            unparsed = input.remainderToKeep()
-        }
+        unparsed.keep(input)
     }
 
     private func handle(_ frame: WebSocketFrame, context: ChannelHandlerContext) {

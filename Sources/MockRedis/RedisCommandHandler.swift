@@ -34,8 +34,7 @@ final class RedisCommandHandler: ChannelInboundHandler {
     private let parser: RESPCommandParser
     /// Refilled for every command; its arguments are slices of the bytes read.
     private var command = RESPCommand(name: ByteBuffer(), arguments: [])
-    /// The start of a command whose end has not arrived yet.
-    private var unparsed: ByteBuffer?
+    private var unparsed = UnparsedInput()
     /// Replies to the commands of one read, written together when the read is complete.
     private var replies: ByteBuffer?
     private var closing = false
@@ -71,7 +70,7 @@ final class RedisCommandHandler: ChannelInboundHandler {
         unsubscribeFromEverything()
         flushActivity()
         server.clients.unregister(clientID)
-        unparsed = nil
+        unparsed.discard()
         context.fireChannelInactive()
     }
 
@@ -81,12 +80,7 @@ final class RedisCommandHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
-        var input = unwrapInboundIn(data)
-        if var unparsed {
-            self.unparsed = nil
-            unparsed.writeBuffer(&input)
-            input = unparsed
-        }
+        var input = unparsed.join(unwrapInboundIn(data))
         do {
             while !closing, try parser.parse(from: &input, into: &command) {
                 execute(context: context)
@@ -103,9 +97,7 @@ final class RedisCommandHandler: ChannelInboundHandler {
         } else {
             command.arguments.removeAll(keepingCapacity: true)
         }
-        if !closing, input.readableBytes > 0 {
-            unparsed = input.remainderToKeep()
-        }
+        if closing { unparsed.discard() } else { unparsed.keep(input) }
     }
 
     private func execute(context: ChannelHandlerContext) {
