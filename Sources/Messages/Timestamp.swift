@@ -5,15 +5,33 @@ import Foundation
 public enum Timestamp {
     public static func now() -> String { string(from: Date()) }
 
+    /// Written digit by digit: every response carries one, and `String(format:)` cost the
+    /// gateway about 10 us of CPU per action.
     public static func string(from date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02dZ",
-            Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec)
-        )
+        let fields: [(value: Int32, digits: Int, then: UInt8?)] = [
+            (parts.tm_year + 1900, 4, UInt8(ascii: "-")), (parts.tm_mon + 1, 2, UInt8(ascii: "-")),
+            (parts.tm_mday, 2, UInt8(ascii: "T")), (parts.tm_hour, 2, UInt8(ascii: ":")),
+            (parts.tm_min, 2, UInt8(ascii: ":")), (parts.tm_sec, 2, UInt8(ascii: "Z")),
+        ]
+        return String(unsafeUninitializedCapacity: 20) { text in
+            var index = 0
+            for field in fields {
+                var value = field.value
+                for position in (0..<field.digits).reversed() {
+                    text[index + position] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                index += field.digits
+                if let separator = field.then {
+                    text[index] = separator
+                    index += 1
+                }
+            }
+            return index
+        }
     }
 
     /// Reads what this project and Laravel write: `Z` or an offset, with or without fractions.

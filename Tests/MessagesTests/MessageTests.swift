@@ -7,6 +7,8 @@ struct MessageTests {
     @Test func timestampsAreUTCSecondsWithZ() {
         #expect(Timestamp.string(from: Date(timeIntervalSince1970: 1_738_152_000)) == "2025-01-29T12:00:00Z")
         #expect(Timestamp.string(from: Date(timeIntervalSince1970: 1_738_152_000.9)) == "2025-01-29T12:00:00Z")
+        #expect(Timestamp.string(from: Date(timeIntervalSince1970: 1_772_600_767)) == "2026-03-04T05:06:07Z")
+        #expect(Timestamp.string(from: Date(timeIntervalSince1970: 946_684_799)) == "1999-12-31T23:59:59Z")
         #expect(Timestamp.date(from: "2025-01-29T12:00:00Z") == Date(timeIntervalSince1970: 1_738_152_000))
         #expect(Timestamp.date(from: "2025-01-29T13:00:00+01:00") == Date(timeIntervalSince1970: 1_738_152_000))
         #expect(Timestamp.date(from: "yesterday") == nil)
