@@ -31,9 +31,11 @@ let package = Package(
     targets: [
         // Libraries: one concern each.
         .target(name: "Messages"),
+        .target(name: "ByteStreams", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "RESP",
             dependencies: [
+                "ByteStreams",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -62,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "Messages", "RESP", "AccessTokens", "ServiceRuntime",
+                "Messages", "RESP", "AccessTokens", "ServiceRuntime", "ByteStreams",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -93,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "MockRedis",
             dependencies: [
-                "RESP", "ServiceRuntime",
+                "RESP", "ServiceRuntime", "ByteStreams",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 import Messages
+import ByteStreams
 import NIOCore
 import NIOWebSocket
-import ServiceRuntime
 
 /// Sent through a socket's pipeline when its outbound queue is over the limit.
 struct SlowConsumerEvent: Sendable {}

@@ -1,4 +1,5 @@
 import Logging
+import ByteStreams
 import NIOCore
 import RESP
 import ServiceRuntime

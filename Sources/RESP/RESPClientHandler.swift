@@ -1,3 +1,4 @@
+import ByteStreams
 import NIOCore
 
 /// One outbound command. With a promise, the next reply answers it; without one (SUBSCRIBE and
@@ -12,10 +13,14 @@ public struct RESPRequest: Sendable {
     }
 }
 
-/// Client side of a Redis connection: matches replies to requests in order, and hands
-/// pub/sub messages (`message`, `pmessage`, `smessage`, subscribe confirmations) to `onPush`.
+/// Client side of a Redis connection: reads the server's bytes, matches replies to requests in
+/// order, and hands pub/sub messages (`message`, `pmessage`, `smessage`, subscribe
+/// confirmations) to `onPush`.
+///
+/// A subscriber's hot path is the `message` push: with `onMessage` set, it is read in place
+/// into channel and payload slices, with no `RESPValue` built and no pipeline hop.
 final class RESPClientHandler: ChannelDuplexHandler {
-    typealias InboundIn = RESPValue
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = RESPRequest
     typealias OutboundOut = ByteBuffer
 
@@ -23,10 +28,14 @@ final class RESPClientHandler: ChannelDuplexHandler {
     private var subscribedMode = false
     /// Once the connection is gone, a new request fails at once rather than wait forever.
     private var closed = false
+    private let parser = RESPParser()
+    private var unparsed = UnparsedInput()
     private let onPush: (@Sendable ([RESPValue]) -> Void)?
+    private let onMessage: (@Sendable (_ channel: ByteBuffer, _ payload: ByteBuffer) -> Void)?
 
-    init(onPush: (@Sendable ([RESPValue]) -> Void)?) {
+    init(onPush: (@Sendable ([RESPValue]) -> Void)?, onMessage: (@Sendable (ByteBuffer, ByteBuffer) -> Void)? = nil) {
         self.onPush = onPush
+        self.onMessage = onMessage
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -47,7 +56,62 @@ final class RESPClientHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let value = unwrapInboundIn(data)
+        guard !closed else { return }
+        var input = unparsed.join(unwrapInboundIn(data))
+        do {
+            while input.readableBytes > 0 {
+                if subscribedMode, let onMessage, let (channel, payload) = Self.readMessagePush(&input) {
+                    onMessage(channel, payload)
+                } else if let value = try parser.parseValue(from: &input) {
+                    handle(value, context: context)
+                } else {
+                    break
+                }
+            }
+        } catch {
+            context.fireErrorCaught(error)
+            return
+        }
+        unparsed.keep(input)
+    }
+
+    /// `*3` (or RESP3's `>3`), `$7 message`, channel, payload: slices of the bytes read, or nil
+    /// (nothing consumed) for anything else or a push not complete yet.
+    static func readMessagePush(_ buffer: inout ByteBuffer) -> (channel: ByteBuffer, payload: ByteBuffer)? {
+        let header: StaticString = "3\r\n$7\r\nmessage\r\n"
+        let start = buffer.readerIndex
+        guard let marker = buffer.getInteger(at: start, as: UInt8.self), marker == UInt8(ascii: "*") || marker == UInt8(ascii: ">"),
+              buffer.readableBytes > header.utf8CodeUnitCount + 1,
+              buffer.getBytes(at: start + 1, length: header.utf8CodeUnitCount)?.elementsEqual(
+                  UnsafeBufferPointer(start: header.utf8Start, count: header.utf8CodeUnitCount)) == true else {
+            return nil
+        }
+        var index = start + 1 + header.utf8CodeUnitCount
+        guard let channel = readBulk(buffer, at: &index), let payload = readBulk(buffer, at: &index) else { return nil }
+        buffer.moveReaderIndex(to: index)
+        return (channel, payload)
+    }
+
+    /// `$<length>\r\n<bytes>\r\n` at `index`, moved past it; nil if incomplete or not a bulk.
+    private static func readBulk(_ buffer: ByteBuffer, at index: inout Int) -> ByteBuffer? {
+        guard buffer.getInteger(at: index, as: UInt8.self) == UInt8(ascii: "$") else { return nil }
+        var cursor = index + 1
+        var length = 0
+        while let byte = buffer.getInteger(at: cursor, as: UInt8.self), byte != UInt8(ascii: "\r") {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), cursor - index < 12 else { return nil }
+            length = length * 10 + Int(byte - UInt8(ascii: "0"))
+            cursor += 1
+        }
+        // The length's CRLF, the bytes, their CRLF.
+        guard cursor > index + 1, buffer.getInteger(at: cursor, as: UInt16.self) == 0x0D0A,
+              buffer.writerIndex >= cursor + 2 + length + 2,
+              buffer.getInteger(at: cursor + 2 + length, as: UInt16.self) == 0x0D0A,
+              let bytes = buffer.getSlice(at: cursor + 2, length: length) else { return nil }
+        index = cursor + 2 + length + 2
+        return bytes
+    }
+
+    private func handle(_ value: RESPValue, context: ChannelHandlerContext) {
         // RESP3 marks pushes; RESP2 sends them as arrays, told apart by their first element.
         if case .push(let elements) = value {
             onPush?(elements)
@@ -66,6 +130,7 @@ final class RESPClientHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         closed = true
+        unparsed.discard()
         failAll(RESPClientError.connectionClosed)
         context.fireChannelInactive()
     }

@@ -8,12 +8,14 @@ public final class RESPConnection: Sendable {
 
     private init(channel: any Channel) { self.channel = channel }
 
-    /// Connects and runs the URL's handshake. `onPush` receives pub/sub messages.
+    /// Connects and runs the URL's handshake. `onPush` receives pub/sub pushes; `onMessage`,
+    /// when given, receives the `message` ones instead, as channel and payload read in place.
     public static func connect(
         to url: RedisURL,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         connectTimeout: TimeAmount = .seconds(5),
-        onPush: (@Sendable ([RESPValue]) -> Void)? = nil
+        onPush: (@Sendable ([RESPValue]) -> Void)? = nil,
+        onMessage: (@Sendable (_ channel: ByteBuffer, _ payload: ByteBuffer) -> Void)? = nil
     ) async throws -> RESPConnection {
         let channel = try await ClientBootstrap(group: eventLoopGroup)
             .connectTimeout(connectTimeout)
@@ -21,10 +23,7 @@ public final class RESPConnection: Sendable {
             .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        ByteToMessageHandler(RESPValueDecoder()),
-                        RESPClientHandler(onPush: onPush),
-                    ])
+                    try channel.pipeline.syncOperations.addHandler(RESPClientHandler(onPush: onPush, onMessage: onMessage))
                 }
             }
             .connect(host: url.host, port: url.port)

@@ -64,9 +64,7 @@ public final class RedisSubscriber: Service, Sendable {
         while !Task.isCancelledOrShuttingDown {
             do {
                 let connection = try await RESPConnection.connect(
-                    to: url, eventLoopGroup: eventLoopGroup, onPush: { [onMessage] elements in
-                        Self.route(elements, to: onMessage)
-                    })
+                    to: url, eventLoopGroup: eventLoopGroup, onPush: { _ in }, onMessage: onMessage)
                 state.withLockedValue { state in
                     state.connection = connection
                     if everConnected { state.reconnects += 1 }
@@ -99,12 +97,6 @@ public final class RedisSubscriber: Service, Sendable {
             return state.connection
         }
         await connection?.close()
-    }
-
-    private static func route(_ elements: [RESPValue], to onMessage: MessageHandler) {
-        guard elements.count == 3, elements[0].string == "message",
-              case .bulkString(let channel?) = elements[1], case .bulkString(let payload?) = elements[2] else { return }
-        onMessage(channel, payload)
     }
 }
 
