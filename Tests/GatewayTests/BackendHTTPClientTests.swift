@@ -122,6 +122,18 @@ struct BackendHTTPClientTests {
         }
     }
 
+    @Test func aTokenThatWouldSplitAHeaderIsNotSent() async throws {
+        try await Self.withServer { url, connections in
+            let client = try BackendHTTPClient(url: url("/ok"))
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            await #expect(throws: BackendHTTPClient.CallError.invalidToken) {
+                try await client.post(body: ByteBuffer(), bearer: "a\r\nX-Admin: 1", on: loop, deadline: .now() + .seconds(5)).get()
+            }
+            #expect(connections() == 0)
+            await client.shutdown()
+        }
+    }
+
     @Test func endpointsFromURLs() throws {
         let plain = try BackendHTTPClient.Endpoint(url: "http://backend:8000/api/websocket/message?x=1")
         #expect((plain.host, plain.port, plain.useTLS, plain.target, plain.hostHeader)
