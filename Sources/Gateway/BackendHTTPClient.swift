@@ -147,10 +147,6 @@ private final class ConnectionPool: @unchecked Sendable {
             call.promise.fail(BackendHTTPClient.CallError.connectionClosed)
             return
         }
-        // The deadline covers waiting for a connection too. (The connection has its own, which
-        // also gives the connection up.) A second failure of the promise is ignored.
-        let timer = eventLoop.scheduleTask(deadline: call.deadline) { call.promise.fail(BackendHTTPClient.CallError.timeout) }
-        call.promise.futureResult.whenComplete { _ in timer.cancel() }
         let now = NIODeadline.now()
         while let connection = idle.popLast() {
             // A connection idle for long may have been dropped on the way (a NAT, a proxy)
@@ -163,6 +159,11 @@ private final class ConnectionPool: @unchecked Sendable {
             connection.send(call)
             return
         }
+        // The deadline covers waiting for a connection too; the connection that takes the call
+        // later has its own timer, which also gives the connection up. (A call sent at once
+        // needs only that one.) A second failure of the promise is ignored.
+        let timer = eventLoop.scheduleTask(deadline: call.deadline) { call.promise.fail(BackendHTTPClient.CallError.timeout) }
+        call.promise.futureResult.whenComplete { _ in timer.cancel() }
         waiting.append(call)
         if open < maxConnections { connect() }
     }
