@@ -78,38 +78,26 @@ final class RESPClientHandler: ChannelDuplexHandler {
     /// `*3` (or RESP3's `>3`), `$7 message`, channel, payload: slices of the bytes read, or nil
     /// (nothing consumed) for anything else or a push not complete yet.
     static func readMessagePush(_ buffer: inout ByteBuffer) -> (channel: ByteBuffer, payload: ByteBuffer)? {
-        let header: StaticString = "3\r\n$7\r\nmessage\r\n"
-        let start = buffer.readerIndex
-        guard let marker = buffer.getInteger(at: start, as: UInt8.self), marker == UInt8(ascii: "*") || marker == UInt8(ascii: ">"),
-              buffer.readableBytes > header.utf8CodeUnitCount + 1,
-              buffer.getBytes(at: start + 1, length: header.utf8CodeUnitCount)?.elementsEqual(
-                  UnsafeBufferPointer(start: header.utf8Start, count: header.utf8CodeUnitCount)) == true else {
-            return nil
+        let found: (channel: Range<Int>, payload: Range<Int>, end: Int)? = buffer.withUnsafeReadableBytes { bytes in
+            let header = messagePushHeader
+            guard bytes.count > header.count + 1, bytes[0] == UInt8(ascii: "*") || bytes[0] == UInt8(ascii: ">"),
+                  bytes[1...header.count].elementsEqual(header) else { return nil }
+            var index = 1 + header.count
+            // Malformed or not complete yet: the general parser reports or waits.
+            guard let channel = try? RESPCommandParser.readBulk(bytes, &index, limits: limits),
+                  let payload = try? RESPCommandParser.readBulk(bytes, &index, limits: limits) else { return nil }
+            return (channel, payload, index)
         }
-        var index = start + 1 + header.utf8CodeUnitCount
-        guard let channel = readBulk(buffer, at: &index), let payload = readBulk(buffer, at: &index) else { return nil }
-        buffer.moveReaderIndex(to: index)
+        guard let found else { return nil }
+        let start = buffer.readerIndex
+        let channel = buffer.getSlice(at: start + found.channel.lowerBound, length: found.channel.count)!
+        let payload = buffer.getSlice(at: start + found.payload.lowerBound, length: found.payload.count)!
+        buffer.moveReaderIndex(forwardBy: found.end)
         return (channel, payload)
     }
 
-    /// `$<length>\r\n<bytes>\r\n` at `index`, moved past it; nil if incomplete or not a bulk.
-    private static func readBulk(_ buffer: ByteBuffer, at index: inout Int) -> ByteBuffer? {
-        guard buffer.getInteger(at: index, as: UInt8.self) == UInt8(ascii: "$") else { return nil }
-        var cursor = index + 1
-        var length = 0
-        while let byte = buffer.getInteger(at: cursor, as: UInt8.self), byte != UInt8(ascii: "\r") {
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), cursor - index < 12 else { return nil }
-            length = length * 10 + Int(byte - UInt8(ascii: "0"))
-            cursor += 1
-        }
-        // The length's CRLF, the bytes, their CRLF.
-        guard cursor > index + 1, buffer.getInteger(at: cursor, as: UInt16.self) == 0x0D0A,
-              buffer.writerIndex >= cursor + 2 + length + 2,
-              buffer.getInteger(at: cursor + 2 + length, as: UInt16.self) == 0x0D0A,
-              let bytes = buffer.getSlice(at: cursor + 2, length: length) else { return nil }
-        index = cursor + 2 + length + 2
-        return bytes
-    }
+    private static let messagePushHeader = Array("3\r\n$7\r\nmessage\r\n".utf8)
+    private static let limits = RESPLimits()
 
     private func handle(_ value: RESPValue, context: ChannelHandlerContext) {
         // RESP3 marks pushes; RESP2 sends them as arrays, told apart by their first element.

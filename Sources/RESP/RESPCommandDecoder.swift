@@ -67,21 +67,9 @@ public struct RESPCommandParser: Sendable {
             }
             // `*0` and `*-1` are skipped without a reply, as in Redis.
             for position in 0..<max(count, 0) {
-                guard index < bytes.count else { return nil }
-                guard bytes[index] == UInt8(ascii: "$") else {
-                    throw RESPProtocolError("expected '$', got '\(Character(Unicode.Scalar(bytes[index])))'")
-                }
-                guard let length = try Self.readLength(bytes, &index, marker: UInt8(ascii: "$"), limit: limits.maxBulkLength,
-                                                       error: "invalid bulk length", lineLimit: limits.maxInlineLength) else {
-                    return nil
-                }
-                guard length >= 0 else { throw RESPProtocolError("invalid bulk length") }
-                guard bytes.count - index >= length + 2 else { return nil }
-                let slice = buffer.getSlice(at: start + index, length: length)!
+                guard let range = try Self.readBulk(bytes, &index, limits: limits) else { return nil }
+                let slice = buffer.getSlice(at: start + range.lowerBound, length: range.count)!
                 if position == 0 { command.name = slice } else { command.arguments.append(slice) }
-                index += length
-                guard bytes[index] == 0x0D, bytes[index + 1] == 0x0A else { throw RESPProtocolError("expected CRLF after bulk") }
-                index += 2
             }
             return (index, count)
         }
@@ -91,6 +79,25 @@ public struct RESPCommandParser: Sendable {
         }
         buffer.moveReaderIndex(forwardBy: scanned.end)
         return scanned.count > 0 ? true : nil
+    }
+
+    /// Reads `$<length>\r\n<bytes>\r\n` at `index` and moves past it: where the bytes are, or
+    /// nil (index unmoved) until all of it has arrived. Commands and pushes are made of these.
+    static func readBulk(_ bytes: UnsafeRawBufferPointer, _ index: inout Int, limits: RESPLimits) throws(RESPProtocolError) -> Range<Int>? {
+        guard index < bytes.count else { return nil }
+        guard bytes[index] == UInt8(ascii: "$") else {
+            throw RESPProtocolError("expected '$', got '\(Character(Unicode.Scalar(bytes[index])))'")
+        }
+        var cursor = index
+        guard let length = try readLength(bytes, &cursor, marker: UInt8(ascii: "$"), limit: limits.maxBulkLength,
+                                          error: "invalid bulk length", lineLimit: limits.maxInlineLength) else {
+            return nil
+        }
+        guard length >= 0 else { throw RESPProtocolError("invalid bulk length") }
+        guard bytes.count - cursor >= length + 2 else { return nil }
+        guard bytes[cursor + length] == 0x0D, bytes[cursor + length + 1] == 0x0A else { throw RESPProtocolError("expected CRLF after bulk") }
+        index = cursor + length + 2
+        return cursor..<(cursor + length)
     }
 
     /// Reads `<marker><decimal>\r\n` at `index` (which points at the marker); nil until the
