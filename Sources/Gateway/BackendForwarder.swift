@@ -20,18 +20,22 @@ struct BackendForwarder: Sendable {
     static let backendError = "Backend error"
 
     /// Runs on `eventLoop` from end to end (the backend connection too), so that an action costs
-    /// no thread hops: the answer is completed on the socket's own loop.
-    func forward(action: ActionName, data: JSONValue, userID: Int, token: String, on eventLoop: any EventLoop) -> EventLoopFuture<BackendResponse> {
+    /// no thread hops: `completion` runs on the socket's own loop.
+    func forward(action: ActionName, data: JSONValue, userID: Int, token: String, on eventLoop: any EventLoop,
+                 completion: @escaping (BackendResponse) -> Void) {
         let body = ByteBuffer(bytes: JSONWriter.bytes(BackendRequest(action: action, data: data, userId: userID).json))
         let started = NIODeadline.now()
-        return client.post(body: body, bearer: token, on: eventLoop, deadline: started + timeout).map { [logger] response in
-            logger.debug("backend answered", metadata: [
-                "action": "\(action)", "status": "\(response.status.code)",
-                "elapsed": "\(NIODeadline.now() - started)",
-            ])
-            return Self.interpret(status: response.status, body: response.body)
-        }.recover { [logger, timeout] error in
-            Self.failure(for: error, action: action, timeout: timeout, logger: logger)
+        client.post(body: body, bearer: token, on: eventLoop, deadline: started + timeout) { [logger, timeout] result in
+            switch result {
+            case .success(let response):
+                logger.debug("backend answered", metadata: [
+                    "action": "\(action)", "status": "\(response.status.code)",
+                    "elapsed": "\(NIODeadline.now() - started)",
+                ])
+                completion(Self.interpret(status: response.status, body: response.body))
+            case .failure(let error):
+                completion(Self.failure(for: error, action: action, timeout: timeout, logger: logger))
+            }
         }
     }
 
@@ -46,6 +50,9 @@ struct BackendForwarder: Sendable {
         case BackendHTTPClient.CallError.responseTooBig:
             logger.warning("backend answer too large", metadata: ["action": "\(action)"])
             return .failure(Self.badResponse, message: "The backend's answer was too large")
+        case BackendHTTPClient.CallError.malformedResponse:
+            logger.warning("backend answer is not HTTP", metadata: ["action": "\(action)"])
+            return .failure(Self.badResponse, message: "The backend's answer is not valid HTTP")
         default:
             logger.warning("backend unavailable", metadata: ["action": "\(action)", "error": "\(error)"])
             return .failure(Self.unavailable, message: "The backend could not be reached")

@@ -1,3 +1,4 @@
+import ByteStreams
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
@@ -19,6 +20,8 @@ final class BackendHTTPClient: Sendable {
         case timeout
         case responseTooBig
         case connectionClosed
+        /// An answer that is not HTTP/1.1 as RFC 9112 frames it.
+        case malformedResponse
         /// A token that cannot go in a header (a verified JWT never is one).
         case invalidToken
     }
@@ -53,6 +56,8 @@ final class BackendHTTPClient: Sendable {
     let maxResponseBytes: Int
     private let pools: [ObjectIdentifier: ConnectionPool]
     private let tls: NIOSSLContext?
+    /// The request line and the headers that never change, up to the token.
+    private let requestStart: [UInt8]
 
     /// `maxConnectionsPerLoop` bounds the backend connections of each event loop; calls past it wait their turn.
     init(url: String, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxConnectionsPerLoop: Int = 64,
@@ -69,32 +74,45 @@ final class BackendHTTPClient: Sendable {
                 connectTimeout: connectTimeout, maxResponseBytes: maxResponseBytes)
         }
         self.pools = pools
+        requestStart = Array((
+            "POST \(endpoint.target) HTTP/1.1\r\nHost: \(endpoint.hostHeader)\r\n"
+                + "Content-Type: application/json\r\nAccept: application/json\r\nAuthorization: Bearer "
+        ).utf8)
     }
 
-    /// POSTs `body` as JSON with the bearer token; the future completes on `eventLoop`, by
+    /// POSTs `body` as JSON with the bearer token; `completion` runs once, on `eventLoop`, by
     /// `deadline` at the latest.
-    func post(body: ByteBuffer, bearer: String, on eventLoop: any EventLoop, deadline: NIODeadline) -> EventLoopFuture<Response> {
+    func post(body: ByteBuffer, bearer: String, on eventLoop: any EventLoop, deadline: NIODeadline,
+              completion: @escaping (Result<Response, any Error>) -> Void) {
         // Only visible ASCII: a header cannot be split by what goes in it.
         guard bearer.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            return eventLoop.makeFailedFuture(CallError.invalidToken)
+            completion(.failure(CallError.invalidToken))
+            return
         }
-        let promise = eventLoop.makePromise(of: Response.self)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(6)
-        headers.add(name: "Host", value: endpoint.hostHeader)
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Accept", value: "application/json")
-        headers.add(name: "Authorization", value: "Bearer \(bearer)")
-        headers.add(name: "Content-Length", value: String(body.readableBytes))
-        let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: endpoint.target, headers: headers)
-        let call = Call(head: head, body: body, promise: promise, deadline: deadline)
+        // The whole request in one buffer: one write(2).
+        var request = ByteBufferAllocator().buffer(capacity: requestStart.count + bearer.utf8.count + 40 + body.readableBytes)
+        request.writeBytes(requestStart)
+        request.writeString(bearer)
+        request.writeStaticString("\r\nContent-Length: ")
+        request.writeString(String(body.readableBytes))
+        request.writeStaticString("\r\n\r\n")
+        request.writeImmutableBuffer(body)
         // A loop outside the group (tests) borrows the first pool's; the answer still comes on `eventLoop`.
         let pool = pools[ObjectIdentifier(eventLoop)] ?? pools.values.first!
+        let call = pool.eventLoop === eventLoop
+            ? Call(request: request, deadline: deadline, completion: completion)
+            : Call(request: request, deadline: deadline) { result in eventLoop.execute { completion(result) } }
         if pool.eventLoop.inEventLoop {
             pool.execute(call)
         } else {
             pool.eventLoop.execute { pool.execute(call) }
         }
+    }
+
+    /// `post` with a future, for callers that are not on the hot path.
+    func post(body: ByteBuffer, bearer: String, on eventLoop: any EventLoop, deadline: NIODeadline) -> EventLoopFuture<Response> {
+        let promise = eventLoop.makePromise(of: Response.self)
+        post(body: body, bearer: bearer, on: eventLoop, deadline: deadline, completion: promise.completeWith)
         return promise.futureResult
     }
 
@@ -106,12 +124,34 @@ final class BackendHTTPClient: Sendable {
     }
 }
 
-/// One request and who waits for its answer.
-struct Call: Sendable {
-    let head: HTTPRequestHead
-    let body: ByteBuffer
-    let promise: EventLoopPromise<BackendHTTPClient.Response>
+/// One request and who waits for its answer; touched on its pool's event loop only, once handed over.
+final class Call: @unchecked Sendable {
+    let request: ByteBuffer
     let deadline: NIODeadline
+    private var completion: ((Result<BackendHTTPClient.Response, any Error>) -> Void)?
+
+    init(request: ByteBuffer, deadline: NIODeadline, completion: @escaping (Result<BackendHTTPClient.Response, any Error>) -> Void) {
+        self.request = request
+        self.deadline = deadline
+        self.completion = completion
+    }
+
+    /// Its deadline, while it waits for a connection or for the answer.
+    var timer: Scheduled<Void>?
+
+    /// Whether its answer (or failure) has been given.
+    var isDone: Bool { completion == nil }
+
+    /// The first result counts; a later one (a timer that fired meanwhile) is dropped.
+    func complete(_ result: Result<BackendHTTPClient.Response, any Error>) {
+        guard let completion else { return }
+        self.completion = nil
+        timer?.cancel()
+        timer = nil
+        completion(result)
+    }
+
+    func fail(_ error: any Error) { complete(.failure(error)) }
 }
 
 /// The backend connections of one event loop: idle ones are reused, at most `maxConnections`
@@ -144,7 +184,7 @@ private final class ConnectionPool: @unchecked Sendable {
 
     func execute(_ call: Call) {
         guard !closed else {
-            call.promise.fail(BackendHTTPClient.CallError.connectionClosed)
+            call.fail(BackendHTTPClient.CallError.connectionClosed)
             return
         }
         let now = NIODeadline.now()
@@ -160,10 +200,8 @@ private final class ConnectionPool: @unchecked Sendable {
             return
         }
         // The deadline covers waiting for a connection too; the connection that takes the call
-        // later has its own timer, which also gives the connection up. (A call sent at once
-        // needs only that one.) A second failure of the promise is ignored.
-        let timer = eventLoop.scheduleTask(deadline: call.deadline) { call.promise.fail(BackendHTTPClient.CallError.timeout) }
-        call.promise.futureResult.whenComplete { _ in timer.cancel() }
+        // later sets a timer of its own, which also gives the connection up.
+        call.timer = eventLoop.scheduleTask(deadline: call.deadline) { call.fail(BackendHTTPClient.CallError.timeout) }
         waiting.append(call)
         if open < maxConnections { connect() }
     }
@@ -182,8 +220,6 @@ private final class ConnectionPool: @unchecked Sendable {
                         let name = (try? SocketAddress(ipAddress: endpoint.host, port: 0)) == nil ? endpoint.host : nil
                         try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: name))
                     }
-                    // The headers are ours and checked once (`post`), not again per request.
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(
                         BackendConnection(maxResponseBytes: maxResponseBytes) { connection, reusable in
                             pool.value.finished(connection, reusable: reusable)
@@ -210,7 +246,7 @@ private final class ConnectionPool: @unchecked Sendable {
                     // With no connection left to serve them, the calls waiting fail now rather
                     // than at their deadline; otherwise they wait for the busy ones.
                     if pool.open == 0 {
-                        while let call = pool.waiting.popFirst() { call.promise.fail(error) }
+                        while let call = pool.waiting.popFirst() { call.fail(error) }
                     }
                 }
             }
@@ -230,7 +266,7 @@ private final class ConnectionPool: @unchecked Sendable {
         // Calls whose deadline passed while they waited have been answered already.
         let now = NIODeadline.now()
         while let call = waiting.popFirst() {
-            if call.deadline > now {
+            if !call.isDone, call.deadline > now {
                 connection.send(call)
                 return
             }
@@ -243,29 +279,28 @@ private final class ConnectionPool: @unchecked Sendable {
         closed = true
         for connection in idle { connection.close() }
         idle.removeAll()
-        while let call = waiting.popFirst() { call.promise.fail(BackendHTTPClient.CallError.connectionClosed) }
+        while let call = waiting.popFirst() { call.fail(BackendHTTPClient.CallError.connectionClosed) }
     }
 }
 
-/// One keep-alive connection: a request at a time, its answer gathered up to the size limit.
+/// One keep-alive connection: a request at a time, its answer read by `HTTPResponseReader` up
+/// to the size limit.
 private final class BackendConnection: ChannelInboundHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
-    private let maxResponseBytes: Int
     private let onFinished: (BackendConnection, _ reusable: Bool) -> Void
     private var context: ChannelHandlerContext?
     private var call: Call?
-    private var head: HTTPResponseHead?
-    private var body: ByteBuffer?
-    private var timeout: Scheduled<Void>?
+    private var reader: HTTPResponseReader
+    private var unparsed = UnparsedInput()
     /// Whether the pool counts this connection among its open ones.
     var countedAsOpen = false
     /// When it last became free.
     var idleSince = NIODeadline.now()
 
     init(maxResponseBytes: Int, onFinished: @escaping (BackendConnection, Bool) -> Void) {
-        self.maxResponseBytes = maxResponseBytes
+        self.reader = HTTPResponseReader(maxBodyBytes: maxResponseBytes)
         self.onFinished = onFinished
     }
 
@@ -276,42 +311,53 @@ private final class BackendConnection: ChannelInboundHandler {
 
     func send(_ call: Call) {
         guard let context else {
-            call.promise.fail(BackendHTTPClient.CallError.connectionClosed)
+            call.fail(BackendHTTPClient.CallError.connectionClosed)
             return
         }
         self.call = call
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        timeout = context.eventLoop.scheduleTask(deadline: call.deadline) {
+        call.timer?.cancel()
+        call.timer = context.eventLoop.scheduleTask(deadline: call.deadline) {
             // The answer may still come; the connection cannot be trusted with the next call.
             bound.value.fail(BackendHTTPClient.CallError.timeout)
         }
-        context.write(wrapOutboundOut(.head(call.head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(call.body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(call.request), promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard call != nil else { return }
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-        case .body(var part):
-            guard (body?.readableBytes ?? 0) + part.readableBytes <= maxResponseBytes else {
-                fail(BackendHTTPClient.CallError.responseTooBig)
+        guard call != nil else {
+            // Nothing was asked (a server's 408 before it hangs up, say): not a connection to reuse.
+            fail(BackendHTTPClient.CallError.connectionClosed)
+            return
+        }
+        var input = unparsed.join(unwrapInboundIn(data))
+        do {
+            guard let response = try reader.read(&input) else {
+                unparsed.keep(input)
                 return
             }
-            if body == nil { body = part } else { body!.writeBuffer(&part) }
-        case .end:
-            guard let call, let head else { return }
-            let response = BackendHTTPClient.Response(status: head.status, body: body ?? ByteBuffer())
-            reset()
-            call.promise.succeed(response)
-            onFinished(self, head.isKeepAlive)
+            unparsed.discard()
+            let call = self.call!
+            self.call = nil
+            call.complete(.success(BackendHTTPClient.Response(status: HTTPResponseStatus(statusCode: response.status), body: response.body)))
+            // Bytes past the answer were not asked for either.
+            onFinished(self, response.keepAlive && input.readableBytes == 0)
+        } catch {
+            unparsed.discard()
+            fail(error == .bodyTooBig ? BackendHTTPClient.CallError.responseTooBig : BackendHTTPClient.CallError.malformedResponse)
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        fail(BackendHTTPClient.CallError.connectionClosed)
+        // An answer framed by the end of the connection is complete now.
+        if call != nil, let response = reader.end() {
+            let call = self.call!
+            self.call = nil
+            call.complete(.success(BackendHTTPClient.Response(status: HTTPResponseStatus(statusCode: response.status), body: response.body)))
+            onFinished(self, false)
+        } else {
+            fail(BackendHTTPClient.CallError.connectionClosed)
+        }
         context.fireChannelInactive()
     }
 
@@ -322,21 +368,13 @@ private final class BackendConnection: ChannelInboundHandler {
     /// Fails the call in progress, if any, and gives the connection up.
     private func fail(_ error: any Error) {
         if let call {
-            reset()
-            call.promise.fail(error)
+            self.call = nil
+            call.fail(error)
         }
         onFinished(self, false)
     }
 
     func close() {
         context?.close(promise: nil)
-    }
-
-    private func reset() {
-        timeout?.cancel()
-        timeout = nil
-        call = nil
-        head = nil
-        body = nil
     }
 }

@@ -217,7 +217,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         dependencies.forwarder.forward(
             action: message.action, data: message.data, userID: userID, token: token, on: context.eventLoop
-        ).whenSuccess { response in
+        ) { response in
             metrics.backendLatency.record(ContinuousClock.now - started)
             if !response.success { metrics.countBackendFailure(response) }
             let (session, context) = bound.value

@@ -10,7 +10,7 @@ import Testing
 @Suite("backend HTTP client")
 struct BackendHTTPClientTests {
     /// Answers by path: `/ok` (keep-alive), `/close` (Connection: close), `/chunked`, `/big`
-    /// (2 MB), `/hang` (never). Counts the connections it accepted.
+    /// (2 MB), `/hang` (never), `/garbage` (not HTTP). Counts the connections it accepted.
     final class ScriptedServer: ChannelInboundHandler, Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
@@ -29,6 +29,11 @@ struct BackendHTTPClientTests {
             var headers: HTTPHeaders = ["Content-Type": "application/json"]
             switch head.uri {
             case "/hang": return
+            case "/garbage":
+                // Raw bytes, past the HTTP encoder.
+                let encoder = try! context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+                encoder.writeAndFlush(NIOAny(ByteBuffer(string: "SMTP ready\r\n\r\n")), promise: nil)
+                return
             case "/big": body = String(repeating: "x", count: 2 << 20)
             case "/close": body = #"{"success":true,"data":{"closed":true}}"#; headers.add(name: "Connection", value: "close")
             case "/chunked": body = #"{"success":true,"data":{"chunked":true}}"#
@@ -111,14 +116,17 @@ struct BackendHTTPClientTests {
         }
     }
 
-    @Test func aHungBackendTimesOutAndTooBigAnswersAreRefused() async throws {
+    @Test func aHungBackendTimesOutAndTooBigOrMalformedAnswersAreRefused() async throws {
         try await Self.withServer { url, connections in
             let hung = try BackendHTTPClient(url: url("/hang"))
             await #expect(throws: BackendHTTPClient.CallError.timeout) { try await Self.post(hung, timeout: .milliseconds(200)) }
             let big = try BackendHTTPClient(url: url("/big"), maxResponseBytes: 1 << 20)
             await #expect(throws: BackendHTTPClient.CallError.responseTooBig) { try await Self.post(big) }
+            let garbage = try BackendHTTPClient(url: url("/garbage"))
+            await #expect(throws: BackendHTTPClient.CallError.malformedResponse) { try await Self.post(garbage) }
             await hung.shutdown()
             await big.shutdown()
+            await garbage.shutdown()
         }
     }
 

@@ -1,0 +1,289 @@
+import NIOCore
+
+/// Reads the backend's HTTP/1.1 responses (RFC 9112) from the bytes of one connection: the
+/// status line, the three headers that frame the message (`Content-Length`,
+/// `Transfer-Encoding`, `Connection`) and the body, framed by its length, by chunks or by the
+/// end of the connection. Other headers are skipped without being copied.
+///
+/// NIO's general decoder made a `String` of every header a Laravel answer carries; this reads
+/// one answer per call and keeps only the status and the body.
+struct HTTPResponseReader {
+    struct Response: Equatable {
+        let status: Int
+        let body: ByteBuffer
+        /// Whether the connection may carry the next request.
+        let keepAlive: Bool
+    }
+
+    enum ReadError: Error, Equatable {
+        case malformed(String)
+        case bodyTooBig
+    }
+
+    let maxBodyBytes: Int
+    /// Status line and headers together.
+    static let maxHeadBytes = 64 * 1024
+
+    private enum State {
+        case head
+        case fixedLength(remaining: Int)
+        case chunkSize
+        case chunkData(remaining: Int)
+        case chunkDataEnd
+        case trailers
+        case untilClose
+    }
+
+    private var state = State.head
+    private var status = 0
+    private var keepAlive = true
+    private var body: ByteBuffer?
+
+    init(maxBodyBytes: Int) { self.maxBodyBytes = maxBodyBytes }
+
+    /// Reads what it can of `input` and returns the response once it is complete; bytes that
+    /// follow it stay in `input`. Call again with more bytes after nil.
+    mutating func read(_ input: inout ByteBuffer) throws(ReadError) -> Response? {
+        while true {
+            switch state {
+            case .head:
+                guard try readHead(&input) else { return nil }
+            case .fixedLength(let remaining):
+                guard remaining > 0 else { return finish() }
+                guard let part = input.readSlice(length: min(remaining, input.readableBytes)), part.readableBytes > 0 else { return nil }
+                try append(part)
+                state = .fixedLength(remaining: remaining - part.readableBytes)
+            case .chunkSize:
+                guard let line = try readLine(&input) else { return nil }
+                let size = try Self.chunkSize(line)
+                state = size == 0 ? .trailers : .chunkData(remaining: size)
+                guard (body?.readableBytes ?? 0) + size <= maxBodyBytes else { throw .bodyTooBig }
+            case .chunkData(let remaining):
+                guard let part = input.readSlice(length: min(remaining, input.readableBytes)), part.readableBytes > 0 else { return nil }
+                try append(part)
+                state = remaining == part.readableBytes ? .chunkDataEnd : .chunkData(remaining: remaining - part.readableBytes)
+            case .chunkDataEnd:
+                guard let line = try readLine(&input) else { return nil }
+                guard line.readableBytes == 0 else { throw .malformed("chunk longer than its size") }
+                state = .chunkSize
+            case .trailers:
+                guard let line = try readLine(&input) else { return nil }
+                if line.readableBytes == 0 { return finish() }
+            case .untilClose:
+                guard input.readableBytes > 0 else { return nil }
+                try append(input.readSlice(length: input.readableBytes)!)
+            }
+        }
+    }
+
+    /// The connection ended: a body framed by the end of the connection is complete now;
+    /// anything else was cut short (nil).
+    mutating func end() -> Response? {
+        guard case .untilClose = state else { return nil }
+        return finish()
+    }
+
+    private mutating func finish() -> Response {
+        let response = Response(status: status, body: body ?? ByteBuffer(), keepAlive: keepAlive)
+        self = HTTPResponseReader(maxBodyBytes: maxBodyBytes)
+        return response
+    }
+
+    private mutating func append(_ part: ByteBuffer) throws(ReadError) {
+        guard (body?.readableBytes ?? 0) + part.readableBytes <= maxBodyBytes else { throw .bodyTooBig }
+        if body == nil {
+            body = part
+        } else {
+            var part = part
+            body!.writeBuffer(&part)
+        }
+    }
+
+    // MARK: Head
+
+    /// Reads the status line and headers once they have all arrived, and picks how the body is
+    /// framed. An interim (1xx) response is skipped.
+    private mutating func readHead(_ input: inout ByteBuffer) throws(ReadError) -> Bool {
+        guard let end = Self.endOfHead(input) else {
+            guard input.readableBytes <= Self.maxHeadBytes else { throw .malformed("response head too large") }
+            return false
+        }
+        let head = input.readSlice(length: end)!
+        var framing = Framing()
+        try head.withUnsafeReadableBytes { (bytes) throws(ReadError) in
+            var lines = LineIterator(bytes: bytes)
+            guard let statusLine = lines.next() else { throw .malformed("no status line") }
+            try framing.readStatusLine(statusLine)
+            while let line = lines.next(), !line.isEmpty {
+                try framing.readHeader(line)
+            }
+        }
+        if (100..<200).contains(framing.status) {
+            guard framing.status != 101 else { throw .malformed("unexpected protocol switch") }
+            return true
+        }
+        status = framing.status
+        keepAlive = framing.keepAlive
+        if framing.status == 204 || framing.status == 304 {
+            state = .fixedLength(remaining: 0)
+        } else if let chunked = framing.chunked {
+            // A coding other than chunked last leaves the end of the connection as the only frame.
+            state = chunked ? .chunkSize : .untilClose
+            if !chunked { keepAlive = false }
+        } else if let length = framing.contentLength {
+            guard length <= maxBodyBytes else { throw .bodyTooBig }
+            state = .fixedLength(remaining: length)
+        } else {
+            state = .untilClose
+            keepAlive = false
+        }
+        return true
+    }
+
+    /// The offset just past the blank line that ends the head.
+    private static func endOfHead(_ input: ByteBuffer) -> Int? {
+        input.withUnsafeReadableBytes { bytes in
+            guard bytes.count >= 4 else { return nil }
+            var index = 3
+            while index < bytes.count {
+                if bytes[index] == UInt8(ascii: "\n") {
+                    // "\r\n\r\n", or bare "\n\n" as RFC 9112 lets a recipient accept.
+                    if bytes[index - 1] == UInt8(ascii: "\n") { return index + 1 }
+                    if bytes[index - 1] == UInt8(ascii: "\r"), bytes[index - 2] == UInt8(ascii: "\n") { return index + 1 }
+                }
+                index += 1
+            }
+            return nil
+        }
+    }
+
+    /// A line of the chunked framing (CRLF or LF removed), once it has arrived.
+    private func readLine(_ input: inout ByteBuffer) throws(ReadError) -> ByteBuffer? {
+        guard let newline = input.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
+            guard input.readableBytes <= Self.maxHeadBytes else { throw .malformed("line too long") }
+            return nil
+        }
+        var line = input.readSlice(length: newline - input.readerIndex + 1)!
+        line.moveWriterIndex(to: line.writerIndex - 1)
+        if line.readableBytesView.last == UInt8(ascii: "\r") { line.moveWriterIndex(to: line.writerIndex - 1) }
+        return line
+    }
+
+    /// `1a;name=value` -> 26.
+    private static func chunkSize(_ line: ByteBuffer) throws(ReadError) -> Int {
+        var size = 0
+        var digits = 0
+        for byte in line.readableBytesView {
+            let digit: Int
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = Int(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = Int(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = Int(byte - UInt8(ascii: "A") + 10)
+            case UInt8(ascii: ";"), UInt8(ascii: " "), UInt8(ascii: "\t"):
+                guard digits > 0 else { throw .malformed("invalid chunk size") }
+                return size
+            default: throw .malformed("invalid chunk size")
+            }
+            guard digits < 15 else { throw .malformed("chunk size too large") }
+            size = size << 4 | digit
+            digits += 1
+        }
+        guard digits > 0 else { throw .malformed("invalid chunk size") }
+        return size
+    }
+}
+
+/// What the head says about the status and the framing of the body.
+private struct Framing {
+    var status = 0
+    var keepAlive = true
+    var contentLength: Int?
+    /// nil without `Transfer-Encoding`; whether chunked is its last coding otherwise.
+    var chunked: Bool?
+
+    /// `HTTP/1.1 200 OK`
+    mutating func readStatusLine(_ line: UnsafeRawBufferPointer) throws(HTTPResponseReader.ReadError) {
+        let prefix = "HTTP/1."
+        guard line.count >= 12, line.starts(with: prefix.utf8), line[8] == UInt8(ascii: " "),
+              let code = Self.threeDigits(line, at: 9), line.count == 12 || line[12] == UInt8(ascii: " ")
+        else { throw .malformed("invalid status line") }
+        switch line[7] {
+        case UInt8(ascii: "1"): keepAlive = true
+        case UInt8(ascii: "0"): keepAlive = false
+        default: throw .malformed("unsupported HTTP version")
+        }
+        status = code
+    }
+
+    mutating func readHeader(_ line: UnsafeRawBufferPointer) throws(HTTPResponseReader.ReadError) {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { throw .malformed("invalid header line") }
+        let name = UnsafeRawBufferPointer(rebasing: line[..<colon])
+        let value = Self.trimmed(UnsafeRawBufferPointer(rebasing: line[(colon + 1)...]))
+        if Self.equalsIgnoringCase(name, "content-length") {
+            var length = 0
+            for byte in value {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), length < Int.max / 20 else {
+                    throw .malformed("invalid Content-Length")
+                }
+                length = length * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            guard !value.isEmpty, contentLength == nil || contentLength == length else { throw .malformed("invalid Content-Length") }
+            contentLength = length
+        } else if Self.equalsIgnoringCase(name, "transfer-encoding") {
+            let codings = value.split(separator: UInt8(ascii: ","))
+            chunked = codings.last.map { Self.equalsIgnoringCase(Self.trimmed(UnsafeRawBufferPointer(rebasing: $0)), "chunked") } ?? false
+        } else if Self.equalsIgnoringCase(name, "connection") {
+            for option in value.split(separator: UInt8(ascii: ",")) {
+                let option = Self.trimmed(UnsafeRawBufferPointer(rebasing: option))
+                if Self.equalsIgnoringCase(option, "close") { keepAlive = false }
+                if Self.equalsIgnoringCase(option, "keep-alive") { keepAlive = true }
+            }
+        }
+    }
+
+    private static func threeDigits(_ line: UnsafeRawBufferPointer, at start: Int) -> Int? {
+        var code = 0
+        for index in start..<start + 3 {
+            let byte = line[index]
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            code = code * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return code
+    }
+
+    private static func trimmed(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        var start = 0
+        var end = bytes.count
+        while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { start += 1 }
+        while end > start, bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t") { end -= 1 }
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+    }
+
+    /// `lowercase` is ASCII lowercase.
+    private static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+        guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+        for index in 0..<bytes.count {
+            var byte = bytes[index]
+            if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") { byte += 32 }
+            if byte != lowercase.utf8Start[index] { return false }
+        }
+        return true
+    }
+}
+
+/// The lines of a head, CRLF (or LF) removed.
+private struct LineIterator {
+    let bytes: UnsafeRawBufferPointer
+    var position = 0
+
+    mutating func next() -> UnsafeRawBufferPointer? {
+        guard position < bytes.count else { return nil }
+        var end = position
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
+        var lineEnd = end
+        if lineEnd > position, bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+        let line = UnsafeRawBufferPointer(rebasing: bytes[position..<lineEnd])
+        position = end + 1
+        return line
+    }
+}
