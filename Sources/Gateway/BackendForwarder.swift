@@ -6,7 +6,7 @@ import NIOHTTP1
 import ServiceRuntime
 
 /// Spec section 2: forwards an action to the backend and turns whatever happens into a
-/// `BackendResponse`. It never throws: a backend that is down, slow or confused still gives the
+/// `BackendAnswer`. It never throws: a backend that is down, slow or confused still gives the
 /// app an answer, within the timeout.
 struct BackendForwarder: Sendable {
     let client: BackendHTTPClient
@@ -21,9 +21,9 @@ struct BackendForwarder: Sendable {
 
     /// Runs on `eventLoop` from end to end (the backend connection too), so that an action costs
     /// no thread hops: `completion` runs on the socket's own loop.
-    func forward(action: ActionName, data: JSONValue, userID: Int, token: String, on eventLoop: any EventLoop,
-                 completion: @escaping (BackendResponse) -> Void) {
-        let body = ByteBuffer(bytes: JSONWriter.bytes(BackendRequest(action: action, data: data, userId: userID).json))
+    func forward(action: ActionName, data: ByteBuffer, userID: Int, token: String, on eventLoop: any EventLoop,
+                 completion: @escaping (BackendAnswer) -> Void) {
+        let body = Self.requestBody(action: action, data: data, userID: userID)
         let started = NIODeadline.now()
         client.post(body: body, bearer: token, on: eventLoop, deadline: started + timeout) { [logger, timeout] result in
             switch result {
@@ -39,43 +39,69 @@ struct BackendForwarder: Sendable {
         }
     }
 
+    /// The spec's request, `{"action": ..., "data": {...}, "userId": ...}`, with `data` as the app
+    /// wrote it.
+    static func requestBody(action: ActionName, data: ByteBuffer, userID: Int) -> ByteBuffer {
+        var json: [UInt8] = []
+        json.reserveCapacity(48 + data.readableBytes)
+        json.append(contentsOf: #"{"action":"#.utf8)
+        JSONWriter.writeString(action.rawValue, to: &json)
+        json.append(contentsOf: #","data":"#.utf8)
+        json.append(contentsOf: data.readableBytesView)
+        json.append(contentsOf: #","userId":"#.utf8)
+        json.append(contentsOf: String(userID).utf8)
+        json.append(UInt8(ascii: "}"))
+        return ByteBuffer(bytes: json)
+    }
+
     /// What the app is told when the call itself failed.
-    static func failure(for error: any Error, action: ActionName, timeout: TimeAmount, logger: Logger) -> BackendResponse {
+    static func failure(for error: any Error, action: ActionName, timeout: TimeAmount, logger: Logger) -> BackendAnswer {
         switch error {
         case BackendHTTPClient.CallError.timeout, ChannelError.connectTimeout:
             logger.warning("backend timed out", metadata: ["action": "\(action)"])
             return .failure(
-                Self.timeout,
+                error: Self.timeout,
                 message: "The backend did not answer within \(timeout.nanoseconds / 1_000_000_000) seconds")
         case BackendHTTPClient.CallError.responseTooBig:
             logger.warning("backend answer too large", metadata: ["action": "\(action)"])
-            return .failure(Self.badResponse, message: "The backend's answer was too large")
+            return .failure(error: Self.badResponse, message: "The backend's answer was too large")
         case BackendHTTPClient.CallError.malformedResponse:
             logger.warning("backend answer is not HTTP", metadata: ["action": "\(action)"])
-            return .failure(Self.badResponse, message: "The backend's answer is not valid HTTP")
+            return .failure(error: Self.badResponse, message: "The backend's answer is not valid HTTP")
         default:
             logger.warning("backend unavailable", metadata: ["action": "\(action)", "error": "\(error)"])
-            return .failure(Self.unavailable, message: "The backend could not be reached")
+            return .failure(error: Self.unavailable, message: "The backend could not be reached")
         }
     }
 
     /// The spec's body (success or error) whatever the status; anything else is a clear error.
-    static func interpret(status: HTTPResponseStatus, body: ByteBuffer) -> BackendResponse {
-        let parsed = try? JSONReader.parse(body.readableBytesView)
-        if let parsed, case .bool(let success)? = parsed["success"] {
-            if success {
-                let data = parsed["data"].flatMap { $0.objectValue != nil ? $0 : nil } ?? .object([:])
-                return BackendResponse(success: true, data: data)
+    static func interpret(status: HTTPResponseStatus, body: ByteBuffer) -> BackendAnswer {
+        body.withUnsafeReadableBytes { bytes in
+            let members = (try? JSONReader.members(of: bytes)) ?? nil
+            // As in any JSON object the gateway reads, the last of a repeated key counts.
+            func range(_ key: String) -> Range<Int>? { members?.last { $0.key == key }?.value }
+            func value(_ key: String) -> JSONValue? {
+                range(key).flatMap { try? JSONReader.parse(UnsafeRawBufferPointer(rebasing: bytes[$0])) }
+            }
+            if case .bool(let success)? = value("success") {
+                if success {
+                    let data = range("data").flatMap { range in
+                        bytes[range.lowerBound] == UInt8(ascii: "{")
+                            ? body.getSlice(at: body.readerIndex + range.lowerBound, length: range.count) : nil
+                    }
+                    return .success(data: data)
+                }
+                let error = value("error")?.stringValue
+                return .failure(
+                    error: error ?? "Request failed",
+                    message: value("message")?.stringValue ?? error ?? "The backend refused the request")
+            }
+            // Laravel's own errors (401, 404, 500, ...) carry only `message`.
+            if (200..<300).contains(status.code) {
+                return .failure(error: badResponse, message: "The backend's answer is not the expected JSON")
             }
             return .failure(
-                parsed["error"]?.stringValue ?? "Request failed",
-                message: parsed["message"]?.stringValue ?? parsed["error"]?.stringValue ?? "The backend refused the request")
+                error: backendError, message: value("message")?.stringValue ?? "The backend answered with HTTP \(status.code)")
         }
-        // Laravel's own errors (401, 404, 500, ...) carry only `message`.
-        let detail = parsed?["message"]?.stringValue
-        if (200..<300).contains(status.code) {
-            return .failure(badResponse, message: "The backend's answer is not the expected JSON")
-        }
-        return .failure(backendError, message: detail ?? "The backend answered with HTTP \(status.code)")
     }
 }

@@ -73,8 +73,9 @@ final class GatewayMetrics: Sendable {
         }
     }
 
-    func countBackendFailure(_ response: BackendResponse) {
-        switch response.error {
+    func countBackendFailure(_ answer: BackendAnswer) {
+        guard case .failure(let error, _) = answer else { return }
+        switch error {
         case BackendForwarder.unavailable: backendUnavailable.increment()
         case BackendForwarder.timeout: backendTimeout.increment()
         case BackendForwarder.badResponse, BackendForwarder.backendError: backendBadResponse.increment()

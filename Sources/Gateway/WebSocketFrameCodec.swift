@@ -74,19 +74,31 @@ enum WebSocketFrameCodec {
     /// number of sockets.
     static func frame(_ opcode: WebSocketOpcode, payload: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
         var frame = allocator.buffer(capacity: payload.readableBytes + 10)
-        frame.writeInteger(0x80 | UInt8(webSocketOpcode: opcode))
-        switch payload.readableBytes {
-        case ..<126:
-            frame.writeInteger(UInt8(payload.readableBytes))
-        case ...Int(UInt16.max):
-            frame.writeInteger(UInt8(126))
-            frame.writeInteger(UInt16(payload.readableBytes))
-        default:
-            frame.writeInteger(UInt8(127))
-            frame.writeInteger(UInt64(payload.readableBytes))
-        }
+        writeHeader(opcode, length: payload.readableBytes, to: &frame)
         frame.writeImmutableBuffer(payload)
         return frame
+    }
+
+    static func frame(_ opcode: WebSocketOpcode, payload: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
+        var frame = allocator.buffer(capacity: payload.count + 10)
+        writeHeader(opcode, length: payload.count, to: &frame)
+        frame.writeBytes(payload)
+        return frame
+    }
+
+    /// FIN set, not masked, the shortest length form.
+    private static func writeHeader(_ opcode: WebSocketOpcode, length: Int, to frame: inout ByteBuffer) {
+        frame.writeInteger(0x80 | UInt8(webSocketOpcode: opcode))
+        switch length {
+        case ..<126:
+            frame.writeInteger(UInt8(length))
+        case ...Int(UInt16.max):
+            frame.writeInteger(UInt8(126))
+            frame.writeInteger(UInt16(length))
+        default:
+            frame.writeInteger(UInt8(127))
+            frame.writeInteger(UInt64(length))
+        }
     }
 
     /// A close frame with its code and reason.

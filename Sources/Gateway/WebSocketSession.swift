@@ -207,7 +207,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
         }
         dependencies.metrics.actionsIn.increment()
         guard callsInFlight < dependencies.limits.maxCallsInFlight else {
-            sendResponse(ResponseMessage(action: message.action, data: Self.tooManyInFlight.responseData, id: message.id), context: context)
+            sendResponse(Self.tooManyInFlight, to: message, context: context)
             return
         }
         callsInFlight += 1
@@ -217,18 +217,18 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         dependencies.forwarder.forward(
             action: message.action, data: message.data, userID: userID, token: token, on: context.eventLoop
-        ) { response in
+        ) { answer in
             metrics.backendLatency.record(ContinuousClock.now - started)
-            if !response.success { metrics.countBackendFailure(response) }
+            if !answer.succeeded { metrics.countBackendFailure(answer) }
             let (session, context) = bound.value
             session.callsInFlight -= 1
-            session.sendResponse(ResponseMessage(action: message.action, data: response.responseData, id: message.id), context: context)
+            session.sendResponse(answer, to: message, context: context)
             calls.finished()
         }
     }
 
-    static let tooManyInFlight = BackendResponse.failure(
-        "Too many requests", message: "Too many requests are waiting for an answer on this connection")
+    static let tooManyInFlight = BackendAnswer.failure(
+        error: "Too many requests", message: "Too many requests are waiting for an answer on this connection")
 
     // MARK: Heartbeat and token expiry
 
@@ -274,10 +274,11 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
         sendText(bytes, context: context)
     }
 
-    /// Answers to actions are the hot path: written without `JSONEncoder`.
-    private func sendResponse(_ message: ResponseMessage, context: ChannelHandlerContext) {
+    /// Answers to actions are the hot path: written straight to bytes, the backend's `data` as it came.
+    private func sendResponse(_ answer: BackendAnswer, to message: InboundAction, context: ChannelHandlerContext) {
         dependencies.metrics.responsesOut.increment()
-        sendText(JSONWriter.bytes(message.json), context: context)
+        let frame = answer.responseFrame(action: message.action, id: message.id, allocator: context.channel.allocator)
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
 
     private func sendText(_ bytes: some Sequence<UInt8>, context: ChannelHandlerContext) {

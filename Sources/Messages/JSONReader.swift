@@ -33,6 +33,35 @@ public struct JSONReader {
         return value
     }
 
+    /// A member of an object: its key, and where its value lies in the bytes read.
+    public struct Member: Equatable, Sendable {
+        public let key: String
+        public let value: Range<Int>
+    }
+
+    /// Checks that `buffer` holds one valid JSON value, as `parse` does, without building it;
+    /// for an object, returns its members in order (nil for any other value). Hot paths keep
+    /// the values they pass on as the bytes they came in.
+    public static func members(of buffer: UnsafeRawBufferPointer) throws(SyntaxError) -> [Member]? {
+        var reader = JSONReader(bytes: buffer)
+        reader.skipWhitespace()
+        var members: [Member]?
+        if reader.current == UInt8(ascii: "{") {
+            var found: [Member] = []
+            try reader.readMembers { (reader, key) throws(SyntaxError) in
+                let start = reader.index
+                try reader.skipValue(depth: 1)
+                found.append(Member(key: key, value: start..<reader.index))
+            }
+            members = found
+        } else {
+            try reader.skipValue(depth: 0)
+        }
+        reader.skipWhitespace()
+        guard reader.index == buffer.count else { throw reader.error("unexpected data after the value") }
+        return members
+    }
+
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
 
@@ -76,12 +105,24 @@ public struct JSONReader {
     }
 
     private mutating func readObject(depth: Int) throws(SyntaxError) -> JSONValue {
-        index += 1
         var fields: [String: JSONValue] = [:]
+        try readMembers { (reader, key) throws(SyntaxError) in fields[key] = try reader.readValue(depth: depth + 1) }
+        return .object(fields)
+    }
+
+    private mutating func readArray(depth: Int) throws(SyntaxError) -> JSONValue {
+        var elements: [JSONValue] = []
+        try readElements { (reader) throws(SyntaxError) in elements.append(try reader.readValue(depth: depth + 1)) }
+        return .array(elements)
+    }
+
+    /// The frame of an object: hands each key to `member`, which reads the value after the colon.
+    private mutating func readMembers(_ member: (inout JSONReader, String) throws(SyntaxError) -> Void) throws(SyntaxError) {
+        index += 1
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             index += 1
-            return .object(fields)
+            return
         }
         while true {
             guard current == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -90,7 +131,7 @@ public struct JSONReader {
             guard current == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            fields[key] = try readValue(depth: depth + 1)
+            try member(&self, key)
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","):
@@ -98,23 +139,23 @@ public struct JSONReader {
                 skipWhitespace()
             case UInt8(ascii: "}"):
                 index += 1
-                return .object(fields)
+                return
             default:
                 throw error("expected ',' or '}'")
             }
         }
     }
 
-    private mutating func readArray(depth: Int) throws(SyntaxError) -> JSONValue {
+    /// The frame of an array: `element` reads each value.
+    private mutating func readElements(_ element: (inout JSONReader) throws(SyntaxError) -> Void) throws(SyntaxError) {
         index += 1
-        var elements: [JSONValue] = []
         skipWhitespace()
         if current == UInt8(ascii: "]") {
             index += 1
-            return .array(elements)
+            return
         }
         while true {
-            elements.append(try readValue(depth: depth + 1))
+            try element(&self)
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","):
@@ -122,11 +163,50 @@ public struct JSONReader {
                 skipWhitespace()
             case UInt8(ascii: "]"):
                 index += 1
-                return .array(elements)
+                return
             default:
                 throw error("expected ',' or ']'")
             }
         }
+    }
+
+    // MARK: Validating in place
+
+    /// Checks a value as `readValue` does, without building it.
+    private mutating func skipValue(depth: Int) throws(SyntaxError) {
+        guard depth < Self.maximumDepth else { throw error("nested too deeply") }
+        guard let byte = current else { throw error("unexpected end of input") }
+        switch byte {
+        case UInt8(ascii: "{"): try readMembers { (reader, _) throws(SyntaxError) in try reader.skipValue(depth: depth + 1) }
+        case UInt8(ascii: "["): try readElements { (reader) throws(SyntaxError) in try reader.skipValue(depth: depth + 1) }
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try readLiteral("true")
+        case UInt8(ascii: "f"): try readLiteral("false")
+        case UInt8(ascii: "n"): try readLiteral("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try readNumber()
+        default: throw error("unexpected character")
+        }
+    }
+
+    /// Plain ASCII is checked here; a string with escapes or other UTF-8 is read whole.
+    private mutating func skipString() throws(SyntaxError) {
+        let start = index
+        index += 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return
+            }
+            if byte == UInt8(ascii: "\\") || byte >= 0x80 {
+                index = start
+                _ = try readString()
+                return
+            }
+            guard byte >= 0x20 else { throw error("control character in string") }
+            index += 1
+        }
+        throw error("unterminated string")
     }
 
     private mutating func readString() throws(SyntaxError) -> String {

@@ -18,12 +18,72 @@ struct GatewayUnitTests {
     }
 
     @Test func inboundMessageRules() {
-        #expect(InboundMessage.parse(ByteBuffer(string: #"{"action":"list_chargers"}"#)) == ClientMessage(action: .listChargers))
-        #expect(InboundMessage.parse(ByteBuffer(string: #"{"action":"x","data":{"k":1},"id":"a"}"#))
-            == ClientMessage(action: "x", data: ["k": 1], id: "a"))
-        for bad in [#"{"action":"x","data":null}"#, #"{"action":""}"#, #"{"action":"x","id":{}}"#, "{", "null"] {
+        #expect(InboundMessage.parse(ByteBuffer(string: #"{"action":"list_chargers"}"#))
+            == InboundAction(action: .listChargers, data: ByteBuffer(string: "{}"), id: nil))
+        // `data` is kept as the app wrote it, spaces and unknown fields included; a repeated key's last value counts.
+        #expect(InboundMessage.parse(ByteBuffer(string: #"{"action":"y","action":"x","data": { "k" : 1, "new": [true] },"id":"a","userId":9}"#))
+            == InboundAction(action: "x", data: ByteBuffer(string: #"{ "k" : 1, "new": [true] }"#), id: "a"))
+        #expect(InboundMessage.parse(ByteBuffer(string: #"{"id":7,"action":"x"}"#))?.id == 7)
+        for bad in [#"{"action":"x","data":null}"#, #"{"action":""}"#, #"{"action":"x","id":{}}"#, #"{"action":"x","id":null}"#,
+                    #"{"data":{}}"#, #"{"action":1}"#, #"{"action":"x","data":{"k":01}}"#, "{", "null", #"[{"action":"x"}]"#] {
             #expect(InboundMessage.parse(ByteBuffer(string: bad)) == nil, "\(bad)")
         }
+    }
+
+    @Test func theBackendRequestCarriesDataAsTheAppWroteIt() throws {
+        let body = BackendForwarder.requestBody(action: "start_\"charging", data: ByteBuffer(string: #"{ "charger_id":"CP001","x":1.50}"#), userID: -42)
+        #expect(String(buffer: body) == #"{"action":"start_\"charging","data":{ "charger_id":"CP001","x":1.50},"userId":-42}"#)
+        let request = try #require(BackendRequest(json: try JSONReader.parse(body.readableBytesView)))
+        #expect(request == BackendRequest(action: "start_\"charging", data: ["charger_id": "CP001", "x": 1.5], userId: -42))
+    }
+
+    /// The bytes the gateway writes mean what `BackendResponse.responseData` (the typed form) says.
+    @Test(arguments: [
+        (200, #"{"success":true,"data":{"session_id":456,"extra":[1,{"a":"é"}]}}"#),
+        (200, #"{"success":true,"data":{}}"#),
+        (200, #"{"success":true}"#),
+        (200, #"{"success":true,"data":[1]}"#),
+        (200, #"{"success":true,"data":{"success":false,"n":1}}"#),
+        (422, #"{"success":false,"error":"Charger not available","message":"The charger is \"busy\""}"#),
+        (200, #"{"success":false,"error":"E"}"#),
+    ])
+    func backendAnswersBecomeTheResponseData(status: Int, body: String) throws {
+        let answer = BackendForwarder.interpret(status: HTTPResponseStatus(statusCode: status), body: ByteBuffer(string: body))
+        var written: [UInt8] = []
+        answer.writeResponseData(to: &written)
+        let typed = try JSONCoding.decode(BackendResponse.self, from: body)
+        #expect(try JSONReader.parse(written) == typed.responseData)
+        #expect(answer.succeeded == typed.success)
+    }
+
+    @Test func answersThatAreNotTheSpecsJSONAreClearFailures() {
+        func interpret(_ status: Int, _ body: String) -> BackendAnswer {
+            BackendForwarder.interpret(status: HTTPResponseStatus(statusCode: status), body: ByteBuffer(string: body))
+        }
+        #expect(interpret(200, "[1,2,3]") == .failure(error: BackendForwarder.badResponse, message: "The backend's answer is not the expected JSON"))
+        #expect(interpret(200, #"{"success":"yes"}"#) == .failure(error: BackendForwarder.badResponse, message: "The backend's answer is not the expected JSON"))
+        #expect(interpret(200, #"{"success":true,"data":{"a":1}"#) == .failure(error: BackendForwarder.badResponse, message: "The backend's answer is not the expected JSON"))
+        #expect(interpret(200, #"{"success":false}"#) == .failure(error: "Request failed", message: "The backend refused the request"))
+        #expect(interpret(401, #"{"message":"Unauthenticated."}"#) == .failure(error: BackendForwarder.backendError, message: "Unauthenticated."))
+        #expect(interpret(502, "<html>") == .failure(error: BackendForwarder.backendError, message: "The backend answered with HTTP 502"))
+    }
+
+    @Test func theResponseMessageIsTheSpecsWithTheAppsID() throws {
+        let answer = BackendAnswer.success(data: ByteBuffer(string: #"{"status":"initiated"}"#))
+        var frame = answer.responseFrame(action: .startCharging, id: "r1", allocator: ByteBufferAllocator())
+        // A final, unmasked text frame with the shortest length form.
+        let first = frame.readInteger(as: UInt8.self)
+        #expect(first == 0x81)
+        var length = Int(frame.readInteger(as: UInt8.self) ?? 0)
+        if length == 126 { length = Int(frame.readInteger(as: UInt16.self) ?? 0) }
+        #expect(frame.readableBytes == length)
+        let message = try JSONReader.parse(frame.readableBytesView)
+        #expect(message["type"] == "response")
+        #expect(message["action"] == "start_charging")
+        #expect(message["data"] == ["status": "initiated", "success": true])
+        #expect(message["id"] == "r1")
+        #expect(message["timestamp"]?.stringValue?.count == 20)
+        #expect(message.objectValue?.count == 5)
     }
 
     @Test func originCheck() {

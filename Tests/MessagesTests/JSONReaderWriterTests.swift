@@ -19,18 +19,47 @@ struct JSONReaderWriterTests {
         #expect(try JSONReader.parse(text) == JSONCoding.decode(JSONValue.self, from: text))
     }
 
+    static let notJSON = [
+        "", " ", "{", "}", "[1,]", "{\"a\":1,}", "{a:1}", "{\"a\" 1}", "01", "1.", ".5", "-", "1e", "+1", "tru", "nul",
+        "\"abc", "\"\\x\"", "\"\\u12G4\"", "\"\\ud800\"", "\"\\udc00\"", "\"tab\there\"", "[1] 2", "NaN", "1e999",
+        "'single'",
+    ]
+
     @Test func refusesWhatIsNotJSON() {
-        let bad = [
-            "", " ", "{", "}", "[1,]", "{\"a\":1,}", "{a:1}", "{\"a\" 1}", "01", "1.", ".5", "-", "1e", "+1", "tru", "nul",
-            "\"abc", "\"\\x\"", "\"\\u12G4\"", "\"\\ud800\"", "\"\\udc00\"", "\"tab\there\"", "[1] 2", "NaN", "1e999",
-            "'single'",
-        ]
-        for text in bad {
+        for text in Self.notJSON {
             #expect(throws: JSONReader.SyntaxError.self, "\(text)") { try JSONReader.parse(text) }
         }
         #expect(throws: JSONReader.SyntaxError.self) { try JSONReader.parse([0x22, 0xFF, 0x22]) }
         let deep = String(repeating: "[", count: JSONReader.maximumDepth + 1) + String(repeating: "]", count: JSONReader.maximumDepth + 1)
         #expect(throws: JSONReader.SyntaxError.self) { try JSONReader.parse(deep) }
+    }
+
+    static func members(_ text: String) throws -> [JSONReader.Member]? {
+        try Array(text.utf8).withUnsafeBytes { bytes in try JSONReader.members(of: bytes) }
+    }
+
+    @Test func membersAreFoundInPlace() throws {
+        let text = #" { "action" : "x" , "d\u0061ta":{"k":[1,{"n":null}],"s":"é\n"}, "id":-1.5e3 } "#
+        let members = try #require(try Self.members(text))
+        let bytes = Array(text.utf8)
+        #expect(members.map(\.key) == ["action", "data", "id"])
+        #expect(members.map { String(decoding: bytes[$0.value], as: UTF8.self) }
+            == [#""x""#, #"{"k":[1,{"n":null}],"s":"é\n"}"#, "-1.5e3"])
+        #expect(try Self.members("[1]") == nil)
+        #expect(try Self.members(#""text""#) == nil)
+        #expect(try Self.members("{}") == [])
+    }
+
+    @Test func membersRefuseWhatParseRefuses() {
+        for text in Self.notJSON {
+            #expect(throws: JSONReader.SyntaxError.self, "\(text)") { try Self.members(text) }
+            // Nested, where an empty text is an empty array.
+            guard !text.allSatisfy(\.isWhitespace) else { continue }
+            #expect(throws: JSONReader.SyntaxError.self, "\(text)") { try Self.members(#"{"k":{"n":["# + text + "]}}") }
+        }
+        #expect(throws: JSONReader.SyntaxError.self) { try [0x7B, 0x22, 0x6B, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D].withUnsafeBytes { try JSONReader.members(of: $0) } }
+        let deep = "{\"k\":" + String(repeating: "[", count: JSONReader.maximumDepth) + String(repeating: "]", count: JSONReader.maximumDepth) + "}"
+        #expect(throws: JSONReader.SyntaxError.self) { try Self.members(deep) }
     }
 
     @Test func writesTheSameBytesAsJSONCoding() throws {
