@@ -23,8 +23,7 @@ final class ConnectionRegistry: Sendable {
     }
 
     private struct State {
-        /// A user has one socket or a few: an array is smaller than a dictionary.
-        var users: [Int: [any Channel]] = [:]
+        var users: [Int: UserSockets] = [:]
         var count = 0
     }
 
@@ -55,9 +54,13 @@ final class ConnectionRegistry: Sendable {
             guard state.count < maxConnections else { return false }
             state.count += 1
             let isFirst = state.users[userID] == nil
-            state.users[userID, default: []].append(channel)
+            if isFirst {
+                state.users[userID] = .one(channel)
+            } else {
+                state.users[userID]!.append(channel)
+            }
             // Under the lock, so a user's subscribe and unsubscribe cannot cross.
-            if isFirst { subscriber?.subscribe(UserChannel.names(forUser: userID)) }
+            if isFirst { subscriber?.subscribe(userID) }
             return true
         }
     }
@@ -65,13 +68,10 @@ final class ConnectionRegistry: Sendable {
     func unregister(_ channel: any Channel, userID: Int) {
         let subscriber = subscriptions.withLockedValue { $0 }
         state.withLockedValue { state in
-            guard let index = state.users[userID]?.firstIndex(where: { $0 === channel }) else { return }
-            state.users[userID]?.remove(at: index)
+            guard let sockets = state.users[userID], let remaining = sockets.removing(channel) else { return }
             state.count -= 1
-            if state.users[userID]?.isEmpty == true {
-                state.users[userID] = nil
-                subscriber?.unsubscribe(UserChannel.names(forUser: userID))
-            }
+            state.users[userID] = remaining.isEmpty ? nil : remaining
+            if remaining.isEmpty { subscriber?.unsubscribe(userID) }
         }
     }
 
@@ -79,15 +79,14 @@ final class ConnectionRegistry: Sendable {
     @discardableResult
     func deliver(channel name: ByteBuffer, payload: ByteBuffer) -> Int {
         guard let (userID, _) = name.withUnsafeReadableBytes({ UserChannel.parse($0) }) else { return 0 }
-        let sockets = state.withLockedValue { state in state.users[userID] ?? [] }
-        guard !sockets.isEmpty else { return 0 }
-        let frame = WebSocketFrameCodec.frame(.text, payload: payload, allocator: sockets[0].allocator)
+        guard let sockets = state.withLockedValue({ state in state.users[userID] }) else { return 0 }
+        let frame = WebSocketFrameCodec.frame(.text, payload: payload, allocator: sockets.first.allocator)
         var delivered = 0
-        for socket in sockets {
+        sockets.forEach { socket in
             // Past the high-water mark the app is not reading: it is closed, not waited for.
             guard socket.isWritable else {
                 socket.pipeline.fireUserInboundEventTriggered(SlowConsumerEvent())
-                continue
+                return
             }
             deliveries.send(Delivery(socket: socket, frame: frame))
             delivered += 1
@@ -96,25 +95,73 @@ final class ConnectionRegistry: Sendable {
         return delivered
     }
 
-    /// On the sockets' loop: writes in order, then one flush per socket.
+    /// On the sockets' loop: writes in order, and flushes a socket once the next delivery is
+    /// for another (the frames of one socket in a row go out in one write).
     private static func write(_ deliveries: [Delivery]) {
-        for delivery in deliveries { delivery.socket.write(delivery.frame, promise: nil) }
-        var flushed = Set<ObjectIdentifier>()
-        for delivery in deliveries where flushed.insert(ObjectIdentifier(delivery.socket)).inserted {
-            delivery.socket.flush()
+        for (index, delivery) in deliveries.enumerated() {
+            delivery.socket.write(delivery.frame, promise: nil)
+            if index + 1 == deliveries.count || deliveries[index + 1].socket !== delivery.socket {
+                delivery.socket.flush()
+            }
         }
     }
 
     /// Every socket, for shutdown.
     var allChannels: [any Channel] {
-        state.withLockedValue { state in state.users.values.flatMap { $0 } }
+        state.withLockedValue { state in state.users.values.flatMap(\.all) }
     }
 }
 
-/// What the registry needs from the Redis subscriber (a protocol, so tests can watch it).
-protocol ChannelSubscriptions: Sendable {
-    func subscribe(_ channels: [String])
-    func unsubscribe(_ channels: [String])
+/// A user's sockets on this instance: nearly always one, which is then kept without an array.
+enum UserSockets {
+    case one(any Channel)
+    /// Two or more.
+    case many([any Channel])
+
+    var first: any Channel {
+        switch self {
+        case .one(let socket): socket
+        case .many(let sockets): sockets[0]
+        }
+    }
+
+    func forEach(_ body: (any Channel) -> Void) {
+        switch self {
+        case .one(let socket): body(socket)
+        case .many(let sockets): sockets.forEach(body)
+        }
+    }
+
+    var all: [any Channel] {
+        switch self {
+        case .one(let socket): [socket]
+        case .many(let sockets): sockets
+        }
+    }
+
+    var isEmpty: Bool {
+        if case .many(let sockets) = self { return sockets.isEmpty }
+        return false
+    }
+
+    mutating func append(_ socket: any Channel) {
+        self = .many(all + [socket])
+    }
+
+    /// Without `socket`; nil when it is not one of them.
+    func removing(_ socket: any Channel) -> UserSockets? {
+        var sockets = all
+        guard let index = sockets.firstIndex(where: { $0 === socket }) else { return nil }
+        sockets.remove(at: index)
+        return sockets.count == 1 ? .one(sockets[0]) : .many(sockets)
+    }
 }
 
-extension RedisSubscriber: ChannelSubscriptions {}
+/// What the registry needs from the Redis subscriber (a protocol, so tests can watch it): the
+/// channels of a user, by user id.
+protocol ChannelSubscriptions: Sendable {
+    func subscribe(_ userID: Int)
+    func unsubscribe(_ userID: Int)
+}
+
+extension RedisSubscriber: ChannelSubscriptions where Topic == Int {}

@@ -2,6 +2,7 @@ import AccessTokens
 import ArgumentParser
 import Foundation
 import Logging
+import Messages
 import NIOCore
 import NIOPosix
 import RESP
@@ -81,7 +82,7 @@ struct GatewayCommand: AsyncParsableCommand {
 /// The gateway's parts, wired together; tests build it the same way.
 struct GatewayApplication: Sendable {
     let server: GatewayServer
-    let subscriber: RedisSubscriber
+    let subscriber: RedisSubscriber<Int>
     let registry: ConnectionRegistry
     let backend: BackendHTTPClient
 
@@ -98,8 +99,8 @@ struct GatewayApplication: Sendable {
          onBound: @escaping @Sendable (Int) -> Void = { _ in }) throws {
         let metrics = GatewayMetrics()
         let registry = ConnectionRegistry(maxConnections: configuration.maxConnections, metrics: metrics)
-        let subscriber = RedisSubscriber(
-            url: try RedisURL(configuration.redisURL), logger: logger,
+        let subscriber = RedisSubscriber<Int>(
+            url: try RedisURL(configuration.redisURL), logger: logger, channels: { UserChannel.names(forUser: $0) },
             onMessage: { channel, payload in registry.deliver(channel: channel, payload: payload) })
         registry.attach(subscriber)
         let backend = try BackendHTTPClient(url: configuration.backendMessageEndpoint)

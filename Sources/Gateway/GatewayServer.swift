@@ -41,9 +41,7 @@ final class GatewayServer: Service {
             // sockets dominate, so keep one, and start it small (an upgrade request fits); it
             // grows for big frames.
             .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 1)
-            .childChannelOption(
-                ChannelOptions.recvAllocator,
-                value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536))
+            .childChannelOption(ChannelOptions.recvAllocator, value: SocketReceiveSizer())
             .childChannelOption(
                 ChannelOptions.writeBufferWaterMark,
                 value: .init(low: configuration.maxOutboundBytes / 2, high: configuration.maxOutboundBytes))

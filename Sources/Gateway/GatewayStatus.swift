@@ -3,7 +3,7 @@ import RESP
 /// What `/health` and `/metrics` report.
 struct GatewayStatus: Sendable {
     let registry: ConnectionRegistry
-    let subscriber: RedisSubscriber
+    let subscriber: RedisSubscriber<Int>
     let metrics: GatewayMetrics
 
     struct HealthReport: Encodable {

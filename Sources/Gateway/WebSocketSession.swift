@@ -25,6 +25,8 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
         let calls: BackendCallTracker
         let clock: SessionClock
         let limits: Limits
+        /// nil when off.
+        let rateLimit: TokenBucket.Limit?
         let logger: Logger
 
         init(registry: ConnectionRegistry, forwarder: BackendForwarder, metrics: GatewayMetrics, calls: BackendCallTracker,
@@ -35,6 +37,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
             self.calls = calls
             self.clock = clock
             self.limits = limits
+            self.rateLimit = limits.rateLimit > 0 ? TokenBucket.Limit(rate: limits.rateLimit, burst: limits.rateBurst) : nil
             self.logger = logger
         }
     }
@@ -49,27 +52,36 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
         var maxMessageSize = 65_536
     }
 
+    // Tens of thousands of these sit idle: the fields are kept few and small.
     private let outcome: ConnectionAuthenticator.Outcome
     private let dependencies: Dependencies
-    private var userID: Int?
-    private var token = ""
     private var registered = false
     private var closing = false
     private var awaitingPong = false
-    private var callsInFlight = 0
+    private var inputFailed = false
+    private var callsInFlight: Int32 = 0
     private var rateLimiter: TokenBucket?
     private var fragments = FragmentedMessage()
     private var unparsed = UnparsedInput()
-    private var inputFailed = false
     private var nextPing = NIODeadline.distantFuture
     private var expiresAt = NIODeadline.distantFuture
 
     init(outcome: ConnectionAuthenticator.Outcome, dependencies: Dependencies) {
         self.outcome = outcome
         self.dependencies = dependencies
-        if dependencies.limits.rateLimit > 0 {
-            rateLimiter = TokenBucket(rate: dependencies.limits.rateLimit, burst: dependencies.limits.rateBurst)
-        }
+        if let limit = dependencies.rateLimit { rateLimiter = TokenBucket(limit) }
+    }
+
+    /// The user, once the socket is registered (the id comes from the token only).
+    private var userID: Int? {
+        guard registered, case .accepted(let userID, _, _) = outcome else { return nil }
+        return userID
+    }
+
+    /// The app's own token, sent with each of its actions.
+    private var token: String {
+        guard case .accepted(_, let token, _) = outcome else { return "" }
+        return token
     }
 
     private var logger: Logger { dependencies.logger }
@@ -80,15 +92,13 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
             logger.info("refused connection", metadata: ["reason": "\(reason.reason)"])
             dependencies.metrics.countRefusal(reason)
             close(context: context, reason: reason)
-        case .accepted(let userID, let token, let expiresAt):
+        case .accepted(let userID, _, let expiresAt):
             guard dependencies.registry.register(context.channel, userID: userID) else {
                 logger.warning("refused connection: at capacity", metadata: ["user": "\(userID)"])
                 dependencies.metrics.countRefusal(.serverAtCapacity)
                 close(context: context, reason: .serverAtCapacity)
                 return
             }
-            self.userID = userID
-            self.token = token
             self.registered = true
             dependencies.metrics.accepted.increment()
             dependencies.metrics.connections.increment()
@@ -100,7 +110,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
 
     func channelInactive(context: ChannelHandlerContext) {
         dependencies.clock.remove(self, on: context.eventLoop)
-        if registered, let userID {
+        if let userID {
             dependencies.registry.unregister(context.channel, userID: userID)
             dependencies.metrics.connections.decrement()
             registered = false
@@ -140,7 +150,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
             case .protocolError:
                 close(context: context, reason: .protocolError, hangUp: true)
             case .message(let opcode, let payload):
-                if rateLimiter?.take() == false {
+                if let limit = dependencies.rateLimit, rateLimiter?.take(limit) == false {
                     dependencies.metrics.rateLimited.increment()
                     send(ErrorMessage(message: ErrorMessage.rateLimitExceeded), context: context)
                 } else if opcode == .text {
@@ -206,7 +216,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
             return
         }
         dependencies.metrics.actionsIn.increment()
-        guard callsInFlight < dependencies.limits.maxCallsInFlight else {
+        guard Int(callsInFlight) < dependencies.limits.maxCallsInFlight else {
             sendResponse(Self.tooManyInFlight, to: message, context: context)
             return
         }

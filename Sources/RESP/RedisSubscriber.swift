@@ -4,17 +4,21 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
-/// One pub/sub connection that keeps a changing set of channels subscribed: it reconnects with
+/// One pub/sub connection that keeps a changing set of topics subscribed: it reconnects with
 /// backoff whenever the connection drops and subscribes every channel in use again.
+///
+/// A topic stands for one channel or a few (the gateway's: a user id for the user's three
+/// channels); the set keeps the topics and derives the names when they are sent, so that tens of
+/// thousands of users cost a set of integers rather than of strings.
 ///
 /// `subscribe` and `unsubscribe` may be called from any thread at any time; while Redis is
 /// unreachable they only change the set, which is applied on the next connection.
-public final class RedisSubscriber: Service, Sendable {
+public final class RedisSubscriber<Topic: Hashable & Sendable>: Service, Sendable {
     /// Called on an event loop thread for each message: channel name, payload.
     public typealias MessageHandler = @Sendable (_ channel: ByteBuffer, _ payload: ByteBuffer) -> Void
 
     private struct State {
-        var channels: Set<String> = []
+        var topics: Set<Topic> = []
         var connection: RESPConnection?
         var reconnects = 0
     }
@@ -24,10 +28,15 @@ public final class RedisSubscriber: Service, Sendable {
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private let onMessage: MessageHandler
+    private let channels: @Sendable (Topic) -> [String]
     private let state = NIOLockedValueBox(State())
+    /// Channels per SUBSCRIBE when all are subscribed again.
+    static var batchSize: Int { 1024 }
 
+    /// `channels` names the channels of a topic.
     public init(url: RedisURL, backoff: Backoff = Backoff(), eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                logger: Logger, onMessage: @escaping MessageHandler) {
+                logger: Logger, channels: @escaping @Sendable (Topic) -> [String], onMessage: @escaping MessageHandler) {
+        self.channels = channels
         self.url = url
         self.backoff = backoff
         self.eventLoopGroup = eventLoopGroup
@@ -39,22 +48,22 @@ public final class RedisSubscriber: Service, Sendable {
     public var isConnected: Bool { state.withLockedValue { $0.connection != nil } }
     /// How many times the connection was made again after a loss.
     public var reconnectCount: Int { state.withLockedValue { $0.reconnects } }
-    public var subscribedChannels: Set<String> { state.withLockedValue { $0.channels } }
+    public var subscribedTopics: Set<Topic> { state.withLockedValue { $0.topics } }
+    /// The channels of every topic subscribed.
+    public var subscribedChannels: Set<String> { Set(subscribedTopics.flatMap(channels)) }
 
-    public func subscribe(_ channels: [String]) {
-        guard !channels.isEmpty else { return }
+    public func subscribe(_ topic: Topic) {
         state.withLockedValue { state in
-            state.channels.formUnion(channels)
+            guard state.topics.insert(topic).inserted else { return }
             // Written under the lock so SUBSCRIBE and UNSUBSCRIBE reach Redis in call order.
-            state.connection?.sendWithoutReply(["SUBSCRIBE"] + channels)
+            state.connection?.sendWithoutReply(["SUBSCRIBE"] + channels(topic))
         }
     }
 
-    public func unsubscribe(_ channels: [String]) {
-        guard !channels.isEmpty else { return }
+    public func unsubscribe(_ topic: Topic) {
         state.withLockedValue { state in
-            state.channels.subtract(channels)
-            state.connection?.sendWithoutReply(["UNSUBSCRIBE"] + channels)
+            guard state.topics.remove(topic) != nil else { return }
+            state.connection?.sendWithoutReply(["UNSUBSCRIBE"] + channels(topic))
         }
     }
 
@@ -68,8 +77,9 @@ public final class RedisSubscriber: Service, Sendable {
                 state.withLockedValue { state in
                     state.connection = connection
                     if everConnected { state.reconnects += 1 }
-                    if !state.channels.isEmpty {
-                        connection.sendWithoutReply(["SUBSCRIBE"] + state.channels.sorted())
+                    let all = state.topics.flatMap(channels)
+                    for start in stride(from: 0, to: all.count, by: Self.batchSize) {
+                        connection.sendWithoutReply(["SUBSCRIBE"] + all[start..<min(all.count, start + Self.batchSize)])
                     }
                 }
                 logger.info("subscribed to Redis", metadata: ["redis": "\(url)"])

@@ -1,5 +1,6 @@
 import Messages
 import NIOCore
+import NIOEmbedded
 import NIOHTTP1
 import NIOWebSocket
 import Testing
@@ -84,6 +85,47 @@ struct GatewayUnitTests {
         #expect(message["id"] == "r1")
         #expect(message["timestamp"]?.stringValue?.count == 20)
         #expect(message.objectValue?.count == 5)
+    }
+
+    @Test func receiveBuffersDoubleAndHalve() {
+        // Inline in a channel's `any RecvByteBufferAllocator`: no box per socket.
+        #expect(MemoryLayout<SocketReceiveSizer>.size <= 3 * MemoryLayout<Int>.size)
+        var sizer = SocketReceiveSizer()
+        #expect(sizer.nextBufferSize() == 256)
+        let grew = sizer.record(actualReadBytes: 256)
+        #expect(grew)
+        #expect(sizer.nextBufferSize() == 512)
+        var sizes: [Int] = []
+        while sizer.nextBufferSize()! < 65_536 {
+            _ = sizer.record(actualReadBytes: sizer.nextBufferSize()!)
+            sizes.append(sizer.nextBufferSize()!)
+        }
+        #expect(sizes == [1024, 2048, 4096, 8192, 16_384, 32_768, 65_536])
+        let grewPastMaximum = sizer.record(actualReadBytes: 1 << 20)
+        #expect(!grewPastMaximum)
+        #expect(sizer.nextBufferSize() == 65_536)
+        // One small read is not enough to shrink; two in a row are.
+        _ = sizer.record(actualReadBytes: 10)
+        #expect(sizer.nextBufferSize() == 65_536)
+        _ = sizer.record(actualReadBytes: 10)
+        #expect(sizer.nextBufferSize() == 32_768)
+        for _ in 0..<200 { _ = sizer.record(actualReadBytes: 0) }
+        #expect(sizer.nextBufferSize() == 64)
+    }
+
+    @Test func aUsersSocketsOneOrMany() throws {
+        let (a, b, c) = (EmbeddedChannel(), EmbeddedChannel(), EmbeddedChannel())
+        var sockets = UserSockets.one(a)
+        sockets.append(b)
+        sockets.append(c)
+        #expect(sockets.all.map(ObjectIdentifier.init) == [a, b, c].map(ObjectIdentifier.init))
+        let two = try #require(sockets.removing(b))
+        #expect(two.all.map(ObjectIdentifier.init) == [a, c].map(ObjectIdentifier.init))
+        let one = try #require(two.removing(a))
+        guard case .one(let last) = one else { Issue.record("one socket left is kept alone"); return }
+        #expect(last === c)
+        #expect(one.removing(a) == nil, "not one of them")
+        #expect(one.removing(c)?.isEmpty == true)
     }
 
     @Test func originCheck() {

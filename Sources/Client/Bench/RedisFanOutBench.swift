@@ -54,15 +54,21 @@ struct RedisFanOutBench: AsyncParsableCommand {
         for rate in [nil, self.rate] {
             latencies.withLockedValue { $0.removeAll(keepingCapacity: true) }
             let started = ContinuousClock.now
+            let cpuBefore = serverPID.flatMap(ProcessSample.of)
             try await BenchPublisher.publish(count: messages, rate: rate, on: publisher) { [subscribers] index in "bench:\(index % subscribers)" }
             try await waitFor("deliveries", timeout: .seconds(120)) { latencies.withLockedValue { $0.count } >= messages }
             let seconds = (ContinuousClock.now - started).seconds
             let summary = LatencySummary(nanoseconds: latencies.withLockedValue { $0 })
+            // The same work as the gateway's fan-out (a message read, written to one socket): its reference.
+            var cpu = ""
+            if let cpuBefore, let cpuAfter = serverPID.flatMap(ProcessSample.of) {
+                cpu = String(format: "; server CPU %.2f us per delivered message", (cpuAfter.cpuSeconds - cpuBefore.cpuSeconds) * 1e6 / Double(summary.count))
+            }
             if let rate {
-                print(String(format: "%@ fan-out to %d subscribers paced at %.0f msg/s: latency %@", label, subscribers, rate, summary.description))
+                print(String(format: "%@ fan-out to %d subscribers paced at %.0f msg/s: latency %@%@", label, subscribers, rate, summary.description, cpu))
             } else {
-                print(String(format: "%@ fan-out to %d subscribers: %d delivered in %.2f s = %.0f msg/s", label, subscribers,
-                             summary.count, seconds, Double(summary.count) / seconds))
+                print(String(format: "%@ fan-out to %d subscribers: %d delivered in %.2f s = %.0f msg/s%@", label, subscribers,
+                             summary.count, seconds, Double(summary.count) / seconds, cpu))
             }
         }
         await publisher.close()
