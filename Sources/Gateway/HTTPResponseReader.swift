@@ -129,7 +129,9 @@ struct HTTPResponseReader {
         } else if let chunked = framing.chunked {
             // A coding other than chunked last leaves the end of the connection as the only frame.
             state = chunked ? .chunkSize : .untilClose
-            if !chunked { keepAlive = false }
+            // With a Content-Length as well, the message is suspect (RFC 9112, 6.3): read it, then
+            // do not trust the connection with another.
+            if !chunked || framing.contentLength != nil { keepAlive = false }
         } else if let length = framing.contentLength {
             guard length <= maxBodyBytes else { throw .bodyTooBig }
             state = .fixedLength(remaining: length)

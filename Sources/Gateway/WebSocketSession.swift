@@ -217,7 +217,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
         }
         dependencies.metrics.actionsIn.increment()
         guard Int(callsInFlight) < dependencies.limits.maxCallsInFlight else {
-            sendResponse(Self.tooManyInFlight, to: message, context: context)
+            sendResponse(Self.tooManyInFlight, action: message.action, id: message.id, context: context)
             return
         }
         callsInFlight += 1
@@ -225,14 +225,17 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
         calls.started()
         let started = ContinuousClock.now
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        // Not the whole message: its `data` is a slice of the bytes read, which the wait for the
+        // backend should not hold.
+        let (action, id) = (message.action, message.id)
         dependencies.forwarder.forward(
-            action: message.action, data: message.data, userID: userID, token: token, on: context.eventLoop
+            action: action, data: message.data, userID: userID, token: token, on: context.eventLoop
         ) { answer in
             metrics.backendLatency.record(ContinuousClock.now - started)
             if !answer.succeeded { metrics.countBackendFailure(answer) }
             let (session, context) = bound.value
             session.callsInFlight -= 1
-            session.sendResponse(answer, to: message, context: context)
+            session.sendResponse(answer, action: action, id: id, context: context)
             calls.finished()
         }
     }
@@ -285,9 +288,9 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
     }
 
     /// Answers to actions are the hot path: written straight to bytes, the backend's `data` as it came.
-    private func sendResponse(_ answer: BackendAnswer, to message: InboundAction, context: ChannelHandlerContext) {
+    private func sendResponse(_ answer: BackendAnswer, action: ActionName, id: JSONValue?, context: ChannelHandlerContext) {
         dependencies.metrics.responsesOut.increment()
-        let frame = answer.responseFrame(action: message.action, id: message.id, allocator: context.channel.allocator)
+        let frame = answer.responseFrame(action: action, id: id, allocator: context.channel.allocator)
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
 

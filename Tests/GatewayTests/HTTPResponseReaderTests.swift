@@ -48,6 +48,9 @@ struct HTTPResponseReaderTests {
         for piece in [Int.max, 1, 3] {
             #expect(try Self.read(text, piece: piece).0 == Self.response(422, #"{"success":false}"#), "pieces of \(piece)")
         }
+        // Chunked wins over a Content-Length, and the connection is not reused after such an answer.
+        let both = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+        #expect(try Self.read(both).0 == Self.response(200, "{}", keepAlive: false))
     }
 
     @Test func bodiesFramedByTheEndOfTheConnection() throws {
