@@ -37,9 +37,9 @@ enum BackendAnswer: Equatable {
                     var fields = (try? JSONReader.parse(bytes))?.objectValue ?? [:]
                     fields["success"] = .bool(true)
                     JSONWriter.write(.object(fields), to: &json)
-                } else {
+                } else if let closing = bytes.lastIndex(of: UInt8(ascii: "}")) {
                     // The object without its closing brace, then one more member.
-                    json.append(contentsOf: bytes[..<(bytes.count - 1)])
+                    json.append(contentsOf: bytes[..<closing])
                     json.append(contentsOf: #","success":true}"#.utf8)
                 }
             }

@@ -86,7 +86,11 @@ final class BackendHTTPClient: Sendable {
               completion: @escaping (Result<Response, any Error>) -> Void) {
         // Only visible ASCII: a header cannot be split by what goes in it.
         guard bearer.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            completion(.failure(CallError.invalidToken))
+            if eventLoop.inEventLoop {
+                completion(.failure(CallError.invalidToken))
+            } else {
+                eventLoop.execute { completion(.failure(CallError.invalidToken)) }
+            }
             return
         }
         // The whole request in one buffer: one write(2).
@@ -234,7 +238,7 @@ private final class ConnectionPool: @unchecked Sendable {
                     guard let connection = try? channel.pipeline.syncOperations.handler(type: BackendConnection.self) else {
                         channel.close(promise: nil)
                         pool.open -= 1
-                        if !pool.waiting.isEmpty, !pool.closed { pool.connect() }
+                        if pool.hasCallsWaiting, !pool.closed { pool.connect() }
                         return
                     }
                     // Counted from here: other attempts of the same connect (Happy Eyeballs)
@@ -255,12 +259,14 @@ private final class ConnectionPool: @unchecked Sendable {
     /// A connection is free again (or gone).
     private func finished(_ connection: BackendConnection, reusable: Bool) {
         guard reusable, connection.isUsable, !closed else {
-            if connection.countedAsOpen {
-                connection.countedAsOpen = false
-                open -= 1
-                connection.close()
-            }
-            if !waiting.isEmpty, open < maxConnections, !closed { connect() }
+            // A connection gives up once (a second signal of the same end changes nothing), and
+            // one that was never counted (a Happy Eyeballs loser) was never the pool's.
+            guard connection.countedAsOpen else { return }
+            connection.countedAsOpen = false
+            open -= 1
+            connection.close()
+            idle.removeAll { $0 === connection }
+            if hasCallsWaiting, open < maxConnections, !closed { connect() }
             return
         }
         // Calls whose deadline passed while they waited have been answered already.
@@ -273,6 +279,12 @@ private final class ConnectionPool: @unchecked Sendable {
         }
         connection.idleSince = now
         idle.append(connection)
+    }
+
+    /// Whether a call still waits (those whose deadline passed are dropped from the front).
+    private var hasCallsWaiting: Bool {
+        while let first = waiting.first, first.isDone { waiting.removeFirst() }
+        return !waiting.isEmpty
     }
 
     func shutdown() {
@@ -319,6 +331,7 @@ private final class BackendConnection: ChannelInboundHandler {
         call.timer?.cancel()
         call.timer = context.eventLoop.scheduleTask(deadline: call.deadline) {
             // The answer may still come; the connection cannot be trusted with the next call.
+            guard bound.value.call === call else { return }
             bound.value.fail(BackendHTTPClient.CallError.timeout)
         }
         context.writeAndFlush(wrapOutboundOut(call.request), promise: nil)

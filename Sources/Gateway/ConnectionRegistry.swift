@@ -12,8 +12,8 @@ import ServiceRuntime
 /// user's channel goes, unchanged, to that user's sockets and no one else's.
 ///
 /// Messages are written at the end of the Redis connection's loop iteration: under load one
-/// read of Redis carries many messages, and then each socket costs one flush and each other
-/// loop one hop, instead of one of each per message.
+/// read of Redis carries many messages, and then each run of one socket's messages costs one
+/// flush and each other loop one hop, instead of one of each per message.
 final class ConnectionRegistry: Sendable {
     /// A frame for a socket, waiting for the end of the iteration.
     struct Delivery: Sendable {

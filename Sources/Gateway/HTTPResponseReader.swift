@@ -21,8 +21,10 @@ struct HTTPResponseReader {
     }
 
     let maxBodyBytes: Int
-    /// Status line and headers together.
+    /// Status line and headers together; trailers too.
     static let maxHeadBytes = 64 * 1024
+    /// Interim (1xx) answers before the final one.
+    static let maxInterimResponses = 8
 
     private enum State {
         case head
@@ -38,6 +40,10 @@ struct HTTPResponseReader {
     private var status = 0
     private var keepAlive = true
     private var body: ByteBuffer?
+    /// How far the incomplete head has been searched for its end.
+    private var headScanned = 0
+    private var interimResponses = 0
+    private var trailerBytes = 0
 
     init(maxBodyBytes: Int) { self.maxBodyBytes = maxBodyBytes }
 
@@ -69,6 +75,8 @@ struct HTTPResponseReader {
             case .trailers:
                 guard let line = try readLine(&input) else { return nil }
                 if line.readableBytes == 0 { return finish() }
+                trailerBytes += line.readableBytes
+                guard trailerBytes <= Self.maxHeadBytes else { throw .malformed("trailers too large") }
             case .untilClose:
                 guard input.readableBytes > 0 else { return nil }
                 try append(input.readSlice(length: input.readableBytes)!)
@@ -104,10 +112,14 @@ struct HTTPResponseReader {
     /// Reads the status line and headers once they have all arrived, and picks how the body is
     /// framed. An interim (1xx) response is skipped.
     private mutating func readHead(_ input: inout ByteBuffer) throws(ReadError) -> Bool {
-        guard let end = Self.endOfHead(input) else {
+        guard let end = Self.endOfHead(input, from: headScanned) else {
             guard input.readableBytes <= Self.maxHeadBytes else { throw .malformed("response head too large") }
+            // The next search starts where this one stopped (less the three bytes of a split "\r\n\r\n").
+            headScanned = max(0, input.readableBytes - 3)
             return false
         }
+        guard end <= Self.maxHeadBytes else { throw .malformed("response head too large") }
+        headScanned = 0
         let head = input.readSlice(length: end)!
         var framing = Framing()
         try head.withUnsafeReadableBytes { (bytes) throws(ReadError) in
@@ -120,18 +132,20 @@ struct HTTPResponseReader {
         }
         if (100..<200).contains(framing.status) {
             guard framing.status != 101 else { throw .malformed("unexpected protocol switch") }
+            interimResponses += 1
+            guard interimResponses <= Self.maxInterimResponses else { throw .malformed("too many interim responses") }
             return true
         }
         status = framing.status
-        keepAlive = framing.keepAlive
+        keepAlive = framing.keepAlive && !framing.sawClose
         if framing.status == 204 || framing.status == 304 {
             state = .fixedLength(remaining: 0)
         } else if let chunked = framing.chunked {
             // A coding other than chunked last leaves the end of the connection as the only frame.
             state = chunked ? .chunkSize : .untilClose
-            // With a Content-Length as well, the message is suspect (RFC 9112, 6.3): read it, then
-            // do not trust the connection with another.
-            if !chunked || framing.contentLength != nil { keepAlive = false }
+            // With a Content-Length as well, the message is suspect (RFC 9112, 6.3), and HTTP/1.0
+            // has no transfer codings (6.1): read it, then do not trust the connection with another.
+            if !chunked || framing.contentLength != nil || framing.isHTTP10 { keepAlive = false }
         } else if let length = framing.contentLength {
             guard length <= maxBodyBytes else { throw .bodyTooBig }
             state = .fixedLength(remaining: length)
@@ -142,16 +156,16 @@ struct HTTPResponseReader {
         return true
     }
 
-    /// The offset just past the blank line that ends the head.
-    private static func endOfHead(_ input: ByteBuffer) -> Int? {
+    /// The offset just past the blank line that ends the head, searched from `start`.
+    private static func endOfHead(_ input: ByteBuffer, from start: Int) -> Int? {
         input.withUnsafeReadableBytes { bytes in
-            guard bytes.count >= 4 else { return nil }
-            var index = 3
+            guard bytes.count >= 2 else { return nil }
+            var index = max(1, start)
             while index < bytes.count {
                 if bytes[index] == UInt8(ascii: "\n") {
                     // "\r\n\r\n", or bare "\n\n" as RFC 9112 lets a recipient accept.
                     if bytes[index - 1] == UInt8(ascii: "\n") { return index + 1 }
-                    if bytes[index - 1] == UInt8(ascii: "\r"), bytes[index - 2] == UInt8(ascii: "\n") { return index + 1 }
+                    if index >= 2, bytes[index - 1] == UInt8(ascii: "\r"), bytes[index - 2] == UInt8(ascii: "\n") { return index + 1 }
                 }
                 index += 1
             }
@@ -171,26 +185,29 @@ struct HTTPResponseReader {
         return line
     }
 
-    /// `1a;name=value` -> 26.
+    /// `1a;name=value` -> 26 (RFC 9112, 7.1: hex digits, then optional whitespace and extensions).
     private static func chunkSize(_ line: ByteBuffer) throws(ReadError) -> Int {
         var size = 0
         var digits = 0
-        for byte in line.readableBytesView {
+        var bytes = line.readableBytesView[...]
+        while let byte = bytes.first {
             let digit: Int
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = Int(byte - UInt8(ascii: "0"))
             case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = Int(byte - UInt8(ascii: "a") + 10)
             case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = Int(byte - UInt8(ascii: "A") + 10)
-            case UInt8(ascii: ";"), UInt8(ascii: " "), UInt8(ascii: "\t"):
-                guard digits > 0 else { throw .malformed("invalid chunk size") }
-                return size
-            default: throw .malformed("invalid chunk size")
+            default: digit = -1
             }
-            guard digits < 15 else { throw .malformed("chunk size too large") }
+            guard digit >= 0 else { break }
+            // Leading zeros do not count toward the limit.
+            guard size >> 56 == 0 else { throw .malformed("chunk size too large") }
             size = size << 4 | digit
             digits += 1
+            bytes = bytes.dropFirst()
         }
         guard digits > 0 else { throw .malformed("invalid chunk size") }
+        while let byte = bytes.first, byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") { bytes = bytes.dropFirst() }
+        guard bytes.isEmpty || bytes.first == UInt8(ascii: ";") else { throw .malformed("invalid chunk size") }
         return size
     }
 }
@@ -199,6 +216,9 @@ struct HTTPResponseReader {
 private struct Framing {
     var status = 0
     var keepAlive = true
+    var isHTTP10 = false
+    /// `Connection: close` anywhere wins over `keep-alive`.
+    var sawClose = false
     var contentLength: Int?
     /// nil without `Transfer-Encoding`; whether chunked is its last coding otherwise.
     var chunked: Bool?
@@ -211,7 +231,9 @@ private struct Framing {
         else { throw .malformed("invalid status line") }
         switch line[7] {
         case UInt8(ascii: "1"): keepAlive = true
-        case UInt8(ascii: "0"): keepAlive = false
+        case UInt8(ascii: "0"):
+            keepAlive = false
+            isHTTP10 = true
         default: throw .malformed("unsupported HTTP version")
         }
         status = code
@@ -220,6 +242,8 @@ private struct Framing {
     mutating func readHeader(_ line: UnsafeRawBufferPointer) throws(HTTPResponseReader.ReadError) {
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { throw .malformed("invalid header line") }
         let name = UnsafeRawBufferPointer(rebasing: line[..<colon])
+        // No whitespace between a name and its colon (RFC 9112, 5.1): `Content-Length : 5` is not a length.
+        guard name.last != UInt8(ascii: " "), name.last != UInt8(ascii: "\t") else { throw .malformed("whitespace before a colon") }
         let value = Self.trimmed(UnsafeRawBufferPointer(rebasing: line[(colon + 1)...]))
         if Self.equalsIgnoringCase(name, "content-length") {
             var length = 0
@@ -237,7 +261,7 @@ private struct Framing {
         } else if Self.equalsIgnoringCase(name, "connection") {
             for option in value.split(separator: UInt8(ascii: ",")) {
                 let option = Self.trimmed(UnsafeRawBufferPointer(rebasing: option))
-                if Self.equalsIgnoringCase(option, "close") { keepAlive = false }
+                if Self.equalsIgnoringCase(option, "close") { sawClose = true }
                 if Self.equalsIgnoringCase(option, "keep-alive") { keepAlive = true }
             }
         }

@@ -21,15 +21,18 @@ enum InboundMessage {
             var action: String?
             var data = ByteBuffer(staticString: "{}")
             var id: JSONValue?
-            for member in members {
-                let value = UnsafeRawBufferPointer(rebasing: bytes[member.value])
-                switch member.key {
+            // Only the last value of a repeated key counts, valid or not.
+            var last: [String: Range<Int>] = [:]
+            for member in members where ["action", "data", "id"].contains(member.key) { last[member.key] = member.value }
+            for (key, range) in last {
+                let value = UnsafeRawBufferPointer(rebasing: bytes[range])
+                switch key {
                 case "action":
                     guard case .string(let text)? = try? JSONReader.parse(value), !text.isEmpty else { return nil }
                     action = text
                 case "data":
                     guard value.first == UInt8(ascii: "{") else { return nil }
-                    data = payload.getSlice(at: payload.readerIndex + member.value.lowerBound, length: member.value.count)!
+                    data = payload.getSlice(at: payload.readerIndex + range.lowerBound, length: range.count)!
                 case "id":
                     switch try? JSONReader.parse(value) {
                     case let number? where number.isNumberOrString: id = number

@@ -16,7 +16,7 @@ struct SocketReceiveSizer: RecvByteBufferAllocator {
 
     /// `initial` fits an upgrade request with its token in most cases.
     init(initial: Int = 256) {
-        size = UInt32(clamping: initial)
+        size = min(Self.maximum, max(Self.minimum, UInt32(clamping: initial)))
     }
 
     func buffer(allocator: ByteBufferAllocator) -> ByteBuffer {

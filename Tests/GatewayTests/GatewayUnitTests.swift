@@ -25,6 +25,9 @@ struct GatewayUnitTests {
         #expect(InboundMessage.parse(ByteBuffer(string: #"{"action":"y","action":"x","data": { "k" : 1, "new": [true] },"id":"a","userId":9}"#))
             == InboundAction(action: "x", data: ByteBuffer(string: #"{ "k" : 1, "new": [true] }"#), id: "a"))
         #expect(InboundMessage.parse(ByteBuffer(string: #"{"id":7,"action":"x"}"#))?.id == 7)
+        // Only the last value of a repeated key is checked, as a JSON object has it.
+        #expect(InboundMessage.parse(ByteBuffer(string: #"{"action":1,"action":"x","data":null,"data":{},"id":null,"id":2}"#))
+            == InboundAction(action: "x", data: ByteBuffer(string: "{}"), id: 2))
         for bad in [#"{"action":"x","data":null}"#, #"{"action":""}"#, #"{"action":"x","id":{}}"#, #"{"action":"x","id":null}"#,
                     #"{"data":{}}"#, #"{"action":1}"#, #"{"action":"x","data":{"k":01}}"#, "{", "null", #"[{"action":"x"}]"#] {
             #expect(InboundMessage.parse(ByteBuffer(string: bad)) == nil, "\(bad)")
@@ -42,6 +45,9 @@ struct GatewayUnitTests {
     @Test(arguments: [
         (200, #"{"success":true,"data":{"session_id":456,"extra":[1,{"a":"é"}]}}"#),
         (200, #"{"success":true,"data":{}}"#),
+        (200, #"{"success":true,"data":{ }}"#),
+        (200, #"{"data":{"a":1 } , "success":true}"#),
+        (200, "{\"success\":true,\"data\":{\n  \"a\": {\"b\": [1, {}]},\n  \"c\": \"}\"\n}\n}"),
         (200, #"{"success":true}"#),
         (200, #"{"success":true,"data":[1]}"#),
         (200, #"{"success":true,"data":{"success":false,"n":1}}"#),

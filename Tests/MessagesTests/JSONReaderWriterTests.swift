@@ -50,6 +50,18 @@ struct JSONReaderWriterTests {
         #expect(try Self.members("{}") == [])
     }
 
+    @Test func membersAcceptWhatParseAccepts() throws {
+        let valid = [
+            "{}", " { } ", "[]", "0", "-1.5e-3", "\"é\\u00e9\\ud83d\\ude00\"", "true", "null",
+            #"{"a":[1,[2,[3]],{"b":{"c":null}}],"d":"\"}"}"#, #"{"k":"\u0000","k":1}"#,
+            "{\"n\":" + String(repeating: "[", count: JSONReader.maximumDepth - 2) + String(repeating: "]", count: JSONReader.maximumDepth - 2) + "}",
+        ]
+        for text in valid {
+            _ = try JSONReader.parse(text)
+            #expect(throws: Never.self, "\(text)") { try Self.members(text) }
+        }
+    }
+
     @Test func membersRefuseWhatParseRefuses() {
         for text in Self.notJSON {
             #expect(throws: JSONReader.SyntaxError.self, "\(text)") { try Self.members(text) }
