@@ -297,13 +297,15 @@ private final class ConnectionPool: @unchecked Sendable {
 
 /// One keep-alive connection: a request at a time, its answer read by `HTTPResponseReader` up
 /// to the size limit.
-private final class BackendConnection: ChannelInboundHandler {
+private final class BackendConnection: ChannelInboundHandler, NIOScheduledCallbackHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let onFinished: (BackendConnection, _ reusable: Bool) -> Void
     private var context: ChannelHandlerContext?
     private var call: Call?
+    /// The call's deadline (a callback, not a task: no promise per call).
+    private var deadline: NIOScheduledCallback?
     private var reader: HTTPResponseReader
     private var unparsed = UnparsedInput()
     /// Whether the pool counts this connection among its open ones.
@@ -326,15 +328,30 @@ private final class BackendConnection: ChannelInboundHandler {
             call.fail(BackendHTTPClient.CallError.connectionClosed)
             return
         }
-        self.call = call
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        // The wait for a connection is over; from here the connection keeps the time.
         call.timer?.cancel()
-        call.timer = context.eventLoop.scheduleTask(deadline: call.deadline) {
-            // The answer may still come; the connection cannot be trusted with the next call.
-            guard bound.value.call === call else { return }
-            bound.value.fail(BackendHTTPClient.CallError.timeout)
+        call.timer = nil
+        guard let deadline = try? context.eventLoop.assumeIsolated().scheduleCallback(at: call.deadline, handler: self) else {
+            call.fail(BackendHTTPClient.CallError.connectionClosed)
+            return
         }
+        self.call = call
+        self.deadline = deadline
         context.writeAndFlush(wrapOutboundOut(call.request), promise: nil)
+    }
+
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        deadline = nil
+        // The answer may still come; the connection cannot be trusted with the next call.
+        if call != nil { fail(BackendHTTPClient.CallError.timeout) }
+    }
+
+    /// The call in progress, now answered: it leaves the connection with its deadline.
+    private func takeCall() -> Call? {
+        deadline?.cancel()
+        deadline = nil
+        defer { call = nil }
+        return call
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -350,9 +367,7 @@ private final class BackendConnection: ChannelInboundHandler {
                 return
             }
             unparsed.discard()
-            let call = self.call!
-            self.call = nil
-            call.complete(.success(BackendHTTPClient.Response(status: HTTPResponseStatus(statusCode: response.status), body: response.body)))
+            takeCall()?.complete(.success(BackendHTTPClient.Response(status: HTTPResponseStatus(statusCode: response.status), body: response.body)))
             // Bytes past the answer were not asked for either.
             onFinished(self, response.keepAlive && input.readableBytes == 0)
         } catch {
@@ -364,9 +379,7 @@ private final class BackendConnection: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         // An answer framed by the end of the connection is complete now.
         if call != nil, let response = reader.end() {
-            let call = self.call!
-            self.call = nil
-            call.complete(.success(BackendHTTPClient.Response(status: HTTPResponseStatus(statusCode: response.status), body: response.body)))
+            takeCall()?.complete(.success(BackendHTTPClient.Response(status: HTTPResponseStatus(statusCode: response.status), body: response.body)))
             onFinished(self, false)
         } else {
             fail(BackendHTTPClient.CallError.connectionClosed)
@@ -380,10 +393,7 @@ private final class BackendConnection: ChannelInboundHandler {
 
     /// Fails the call in progress, if any, and gives the connection up.
     private func fail(_ error: any Error) {
-        if let call {
-            self.call = nil
-            call.fail(error)
-        }
+        takeCall()?.fail(error)
         onFinished(self, false)
     }
 

@@ -212,17 +212,21 @@ public struct JSONReader {
     private mutating func readString() throws(SyntaxError) -> String {
         index += 1
         let start = index
-        // Fast path: no escapes, so the bytes are the string (validated as UTF-8).
+        var isASCII = true
+        // Fast path: no escapes, so the bytes are the string (validated as UTF-8 unless all ASCII,
+        // which `String(decoding:)` copies without the generic validation).
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                 index += 1
+                if isASCII { return String(decoding: slice, as: UTF8.self) }
                 guard let string = String(validating: slice, as: UTF8.self) else { throw error("invalid UTF-8") }
                 return string
             }
             if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { throw error("control character in string") }
+            if byte >= 0x80 { isASCII = false }
             index += 1
         }
         var utf8 = Array(bytes[start..<index])
