@@ -91,6 +91,12 @@ struct GatewayUnitTests {
         #expect(message["id"] == "r1")
         #expect(message["timestamp"]?.stringValue?.count == 20)
         #expect(message.objectValue?.count == 5)
+        // Without an id, exactly the spec's four fields.
+        var plain = BackendAnswer.failure(error: "E", message: "M").responseFrame(action: "x", id: nil, allocator: ByteBufferAllocator())
+        plain.moveReaderIndex(forwardBy: 2)
+        let spec = try JSONReader.parse(plain.readableBytesView)
+        #expect(spec.objectValue.map { Set($0.keys) } == ["type", "action", "data", "timestamp"])
+        #expect(spec["data"] == ["success": false, "error": "E", "message": "M"])
     }
 
     @Test func receiveBuffersDoubleAndHalve() {
