@@ -28,3 +28,26 @@ start() {
     echo "$name did not start" >&2
     exit 1
 }
+
+# start_redis_server: a real redis-server on a free port; sets $redis_port and $redis_pid.
+start_redis_server() {
+    redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --maxclients 30000 >"$work/redis.log" 2>&1 &
+    redis_pid=$!
+    pids+=("$redis_pid")
+    until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.05; done
+}
+
+# start_redis: redis-server when it is installed, else mock-redis; sets $redis_port, $redis_url
+# and $redis_pid (empty for mock-redis).
+start_redis() {
+    if command -v redis-server >/dev/null; then
+        start_redis_server
+        echo "redis: redis-server $(redis-server --version | grep -oE 'v=[0-9.]+')" >&2
+    else
+        LOG_LEVEL=info start mock-redis
+        redis_port=$port
+        redis_pid=""
+    fi
+    redis_url="redis://127.0.0.1:$redis_port"
+}
