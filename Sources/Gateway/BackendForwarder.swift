@@ -40,8 +40,8 @@ struct BackendForwarder: Sendable {
     }
 
     /// The spec's request, `{"action": ..., "data": {...}, "userId": ...}`, with `data` as the app
-    /// wrote it.
-    static func requestBody(action: ActionName, data: ByteBuffer, userID: Int) -> ByteBuffer {
+    /// wrote it; the client copies it into the request once.
+    static func requestBody(action: ActionName, data: ByteBuffer, userID: Int) -> [UInt8] {
         var json: [UInt8] = []
         json.reserveCapacity(48 + data.readableBytes)
         json.append(contentsOf: #"{"action":"#.utf8)
@@ -51,7 +51,7 @@ struct BackendForwarder: Sendable {
         json.append(contentsOf: #","userId":"#.utf8)
         json.append(contentsOf: String(userID).utf8)
         json.append(UInt8(ascii: "}"))
-        return ByteBuffer(bytes: json)
+        return json
     }
 
     /// What the app is told when the call itself failed.

@@ -82,7 +82,7 @@ final class BackendHTTPClient: Sendable {
 
     /// POSTs `body` as JSON with the bearer token; `completion` runs once, on `eventLoop`, by
     /// `deadline` at the latest.
-    func post(body: ByteBuffer, bearer: String, on eventLoop: any EventLoop, deadline: NIODeadline,
+    func post(body: some Collection<UInt8>, bearer: String, on eventLoop: any EventLoop, deadline: NIODeadline,
               completion: @escaping (Result<Response, any Error>) -> Void) {
         // Only visible ASCII: a header cannot be split by what goes in it.
         guard bearer.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
@@ -94,13 +94,13 @@ final class BackendHTTPClient: Sendable {
             return
         }
         // The whole request in one buffer: one write(2).
-        var request = ByteBufferAllocator().buffer(capacity: requestStart.count + bearer.utf8.count + 40 + body.readableBytes)
+        var request = ByteBufferAllocator().buffer(capacity: requestStart.count + bearer.utf8.count + 40 + body.count)
         request.writeBytes(requestStart)
         request.writeString(bearer)
         request.writeStaticString("\r\nContent-Length: ")
-        request.writeString(String(body.readableBytes))
+        request.writeString(String(body.count))
         request.writeStaticString("\r\n\r\n")
-        request.writeImmutableBuffer(body)
+        request.writeBytes(body)
         // A loop outside the group (tests) borrows the first pool's; the answer still comes on `eventLoop`.
         let pool = pools[ObjectIdentifier(eventLoop)] ?? pools.values.first!
         let call = pool.eventLoop === eventLoop
@@ -114,7 +114,7 @@ final class BackendHTTPClient: Sendable {
     }
 
     /// `post` with a future, for callers that are not on the hot path.
-    func post(body: ByteBuffer, bearer: String, on eventLoop: any EventLoop, deadline: NIODeadline) -> EventLoopFuture<Response> {
+    func post(body: some Collection<UInt8>, bearer: String, on eventLoop: any EventLoop, deadline: NIODeadline) -> EventLoopFuture<Response> {
         let promise = eventLoop.makePromise(of: Response.self)
         post(body: body, bearer: bearer, on: eventLoop, deadline: deadline, completion: promise.completeWith)
         return promise.futureResult

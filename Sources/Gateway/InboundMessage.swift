@@ -18,31 +18,29 @@ enum InboundMessage {
     static func parse(_ payload: ByteBuffer) -> InboundAction? {
         payload.withUnsafeReadableBytes { bytes -> InboundAction? in
             guard let members = (try? JSONReader.members(of: bytes)) ?? nil else { return nil }
-            var action: String?
-            var data = ByteBuffer(staticString: "{}")
-            var id: JSONValue?
             // Only the last value of a repeated key counts, valid or not.
-            var last: [String: Range<Int>] = [:]
-            for member in members where ["action", "data", "id"].contains(member.key) { last[member.key] = member.value }
-            for (key, range) in last {
-                let value = UnsafeRawBufferPointer(rebasing: bytes[range])
-                switch key {
-                case "action":
-                    guard case .string(let text)? = try? JSONReader.parse(value), !text.isEmpty else { return nil }
-                    action = text
-                case "data":
-                    guard value.first == UInt8(ascii: "{") else { return nil }
-                    data = payload.getSlice(at: payload.readerIndex + range.lowerBound, length: range.count)!
-                case "id":
-                    switch try? JSONReader.parse(value) {
-                    case let number? where number.isNumberOrString: id = number
-                    default: return nil
-                    }
-                default:
-                    continue
+            var actionRange, dataRange, idRange: Range<Int>?
+            for member in members {
+                switch member.key {
+                case "action": actionRange = member.value
+                case "data": dataRange = member.value
+                case "id": idRange = member.value
+                default: continue
                 }
             }
-            guard let action else { return nil }
+            func value(_ range: Range<Int>) -> JSONValue? { try? JSONReader.parse(UnsafeRawBufferPointer(rebasing: bytes[range])) }
+
+            guard let actionRange, case .string(let action)? = value(actionRange), !action.isEmpty else { return nil }
+            var data = ByteBuffer(staticString: "{}")
+            if let dataRange {
+                guard bytes[dataRange.lowerBound] == UInt8(ascii: "{") else { return nil }
+                data = payload.getSlice(at: payload.readerIndex + dataRange.lowerBound, length: dataRange.count)!
+            }
+            var id: JSONValue?
+            if let idRange {
+                guard let given = value(idRange), given.isNumberOrString else { return nil }
+                id = given
+            }
             return InboundAction(action: ActionName(rawValue: action), data: data, id: id)
         }
     }

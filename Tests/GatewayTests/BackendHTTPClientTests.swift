@@ -70,7 +70,7 @@ struct BackendHTTPClientTests {
 
     static func post(_ client: BackendHTTPClient, timeout: TimeAmount = .seconds(5)) async throws -> BackendHTTPClient.Response {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
-        return try await client.post(body: ByteBuffer(string: "{}"), bearer: "t0k", on: loop, deadline: .now() + timeout).get()
+        return try await client.post(body: Array("{}".utf8), bearer: "t0k", on: loop, deadline: .now() + timeout).get()
     }
 
     @Test func keepAliveConnectionsAreReused() async throws {
@@ -107,7 +107,7 @@ struct BackendHTTPClientTests {
             let client = try BackendHTTPClient(url: url("/ok"), group: group, maxConnectionsPerLoop: 2)
             let loop = group.next()
             let futures = (0..<10).map { _ in
-                client.post(body: ByteBuffer(string: "{}"), bearer: "t", on: loop, deadline: .now() + .seconds(5))
+                client.post(body: Array("{}".utf8), bearer: "t", on: loop, deadline: .now() + .seconds(5))
             }
             for future in futures { #expect(try await future.get().status == .ok) }
             #expect(connections() == 2)
@@ -135,7 +135,7 @@ struct BackendHTTPClientTests {
             let client = try BackendHTTPClient(url: url("/ok"))
             let loop = MultiThreadedEventLoopGroup.singleton.next()
             await #expect(throws: BackendHTTPClient.CallError.invalidToken) {
-                try await client.post(body: ByteBuffer(), bearer: "a\r\nX-Admin: 1", on: loop, deadline: .now() + .seconds(5)).get()
+                try await client.post(body: [UInt8](), bearer: "a\r\nX-Admin: 1", on: loop, deadline: .now() + .seconds(5)).get()
             }
             #expect(connections() == 0)
             await client.shutdown()

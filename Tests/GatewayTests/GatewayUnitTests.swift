@@ -36,8 +36,8 @@ struct GatewayUnitTests {
 
     @Test func theBackendRequestCarriesDataAsTheAppWroteIt() throws {
         let body = BackendForwarder.requestBody(action: "start_\"charging", data: ByteBuffer(string: #"{ "charger_id":"CP001","x":1.50}"#), userID: -42)
-        #expect(String(buffer: body) == #"{"action":"start_\"charging","data":{ "charger_id":"CP001","x":1.50},"userId":-42}"#)
-        let request = try #require(BackendRequest(json: try JSONReader.parse(body.readableBytesView)))
+        #expect(String(decoding: body, as: UTF8.self) == #"{"action":"start_\"charging","data":{ "charger_id":"CP001","x":1.50},"userId":-42}"#)
+        let request = try #require(BackendRequest(json: try JSONReader.parse(body)))
         #expect(request == BackendRequest(action: "start_\"charging", data: ["charger_id": "CP001", "x": 1.5], userId: -42))
     }
 
