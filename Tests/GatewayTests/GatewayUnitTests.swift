@@ -1,3 +1,4 @@
+import Logging
 import Messages
 import NIOCore
 import NIOEmbedded
@@ -73,6 +74,20 @@ struct GatewayUnitTests {
         #expect(interpret(200, #"{"success":false}"#) == .failure(error: "Request failed", message: "The backend refused the request"))
         #expect(interpret(401, #"{"message":"Unauthenticated."}"#) == .failure(error: BackendForwarder.backendError, message: "Unauthenticated."))
         #expect(interpret(502, "<html>") == .failure(error: BackendForwarder.backendError, message: "The backend answered with HTTP 502"))
+    }
+
+    @Test func failedCallsBecomeClearFailures() {
+        func failure(_ error: any Error) -> BackendAnswer {
+            BackendForwarder.failure(for: error, action: "x", timeout: .seconds(10), logger: Logger(label: "test"))
+        }
+        #expect(failure(BackendHTTPClient.CallError.timeout)
+            == .failure(error: "Backend timeout", message: "The backend did not answer within 10 seconds"))
+        #expect(failure(BackendHTTPClient.CallError.responseTooBig)
+            == .failure(error: "Invalid backend response", message: "The backend's answer was too large"))
+        #expect(failure(BackendHTTPClient.CallError.malformedResponse)
+            == .failure(error: "Invalid backend response", message: "The backend's answer is not valid HTTP"))
+        #expect(failure(BackendHTTPClient.CallError.connectionClosed)
+            == .failure(error: "Backend unavailable", message: "The backend could not be reached"))
     }
 
     @Test func theResponseMessageIsTheSpecsWithTheAppsID() throws {
