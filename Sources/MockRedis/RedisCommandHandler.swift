@@ -204,10 +204,12 @@ final class RedisCommandHandler: ChannelInboundHandler {
             return .error("ERR wrong number of arguments for '\(name)' command")
         }
         var fullName = name
-        if !known.command.subcommands.isEmpty {
-            let subcommand = String(buffer: arguments[0]).lowercased()
+        // A container alone (COMMAND; the others' arity wants a subcommand) runs as itself, as
+        // Redis's lookupCommand does for one argument.
+        if !known.command.subcommands.isEmpty, let first = arguments.first {
+            let subcommand = String(buffer: first).lowercased()
             guard let arity = known.command.subcommands[subcommand] else {
-                return .error("ERR unknown subcommand '\(String(buffer: arguments[0]).prefix(128))'. Try \(name.uppercased()) HELP.")
+                return .error("ERR unknown subcommand '\(String(buffer: first).prefix(128))'. Try \(name.uppercased()) HELP.")
             }
             guard arity > 0 ? arguments.count + 1 == arity : arguments.count + 1 >= -arity else {
                 return .error("ERR wrong number of arguments for '\(name)|\(subcommand)' command")

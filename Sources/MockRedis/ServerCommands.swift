@@ -16,7 +16,8 @@ extension RedisCommandHandler {
         case "list":
             return .value(.array(names.map { .bulk($0) }))
         case "info":
-            return .value(.array(asked.map { Self.commands[$0] == nil ? .null : commandInfo($0) }))
+            // Redis 7.0 answers every command to an INFO that names none.
+            return .value(.array((asked.isEmpty ? names : asked).map { Self.commands[$0] == nil ? .null : commandInfo($0) }))
         case "docs":
             // Enough for redis-cli's hints: a summary-less entry per known command.
             let documented = (asked.isEmpty ? names : asked).filter { Self.commands[$0] != nil }

@@ -110,3 +110,32 @@ struct RedisCommandHandlerTests {
         #expect(info.contains("total_commands_processed:2\r\n"))
     }
 }
+
+/// Containers (commands with subcommands) with any argument count, as Redis 7 answers them:
+/// a bare `COMMAND` killed the server once (it looked up a subcommand that was not there).
+@Suite("mock-redis container commands")
+struct ContainerCommandTests {
+    typealias Connection = RedisCommandHandlerTests.Connection
+
+    @Test func aBareCommandAnswersTheCommandTable() throws {
+        let connection = try Connection()
+        let count = try connection.send("COMMAND COUNT\r\n")
+        #expect(count == [":\(RedisCommandHandler.commands.count)\r\n"])
+        let table = try connection.send("COMMAND\r\n").joined()
+        #expect(table.hasPrefix("*\(RedisCommandHandler.commands.count)\r\n"))
+        #expect(table.contains("$7\r\npublish\r\n:3\r\n"))
+        #expect(connection.channel.isActive)
+        // COMMAND INFO without names is the whole table too.
+        #expect(try connection.send("COMMAND INFO\r\n").joined() == table)
+    }
+
+    @Test func containersWithoutASubcommandGiveRedisErrors() throws {
+        let connection = try Connection()
+        for name in ["client", "config", "pubsub", "function"] {
+            #expect(try connection.send("\(name.uppercased())\r\n") == ["-ERR wrong number of arguments for '\(name)' command\r\n"])
+        }
+        #expect(try connection.send("COMMAND FOO\r\n") == ["-ERR unknown subcommand 'FOO'. Try COMMAND HELP.\r\n"])
+        #expect(try connection.send("CLIENT HELP x\r\n") == ["-ERR wrong number of arguments for 'client|help' command\r\n"])
+        #expect(connection.channel.isActive)
+    }
+}
