@@ -79,11 +79,11 @@ struct BackendApplication {
 
     func websocketMessage(_ request: Request) async -> Response {
         guard let userID = authenticator.authenticate(request)?.userID else { return JSONResponse.unauthenticated }
-        guard let body = try? await request.body.collect(upTo: 1 << 20),
-              let json = try? JSONReader.parse(body.readableBytesView),
-              let message = BackendRequest(json: json)
-        else {
-            return ActionFailure(status: .badRequest, error: "Invalid request", message: "The body must be {action, data, userId}").response
+        guard let body = try? await request.body.collect(upTo: 1 << 20) else { return JSONResponse.payloadTooLarge }
+        let message: BackendRequest
+        switch BackendRequest.validated(RequestFields(json: try? JSONReader.parse(body.readableBytesView))) {
+        case .success(let valid): message = valid
+        case .failure(let errors): return errors.response
         }
         guard message.userId == userID else {
             return ActionFailure(status: .forbidden, error: "Forbidden", message: "userId does not match the token").response
@@ -99,28 +99,32 @@ struct BackendApplication {
     }
 
     /// One event, or an array of them (charger-sim sends what has queued up in one request).
+    /// A single event that fails validation is a Laravel 422; a batch answers per item.
     func cmsEvent(_ request: Request) async -> Response {
         guard request.headers[.authorization] == "Bearer \(configuration.cmsSecret)" else { return JSONResponse.unauthenticated }
-        guard let body = try? await request.body.collect(upTo: 1 << 24), let json = try? JSONReader.parse(body.readableBytesView) else {
-            return ActionFailure(status: .badRequest, error: "Invalid event", message: "The body must be a CMS event or an array of them").response
-        }
-        guard case .array(let items) = json else {
-            guard let event = CMSEvent(json: json) else {
-                return ActionFailure(status: .badRequest, error: "Invalid event", message: "The body must be a CMS event").response
+        guard let body = try? await request.body.collect(upTo: 1 << 24) else { return JSONResponse.payloadTooLarge }
+        let json = try? JSONReader.parse(body.readableBytesView)
+        guard case .array(let items)? = json else {
+            switch CMSEvent.validated(RequestFields(json: json)) {
+            case .failure(let errors):
+                return errors.response
+            case .success(let event):
+                do {
+                    try await events.handle(event)
+                    return JSONResponse.make(["success": true])
+                } catch {
+                    return error.response
+                }
             }
-            do {
-                try await events.handle(event)
-                return JSONResponse.make(["success": true])
-            } catch {
-                return error.response
-            }
         }
-        let parsed = items.map(CMSEvent.init(json:))
+        let checked = items.map { CMSEvent.validated(RequestFields(json: $0)) }
+        let parsed = checked.map { try? $0.get() }
         let valid = parsed.enumerated().compactMap { index, event in event.map { (index, $0) } }
         do {
             var refused = try events.handle(batch: valid.map(\.1)).map { (index: valid[$0.index].0, failure: $0.failure) }
-            refused += parsed.indices.filter { parsed[$0] == nil }.map {
-                (index: $0, failure: ActionFailure(status: .badRequest, error: "Invalid event", message: "Not a CMS event"))
+            refused += checked.enumerated().compactMap { index, result in
+                guard case .failure(let errors) = result else { return nil }
+                return (index: index, failure: ActionFailure(status: .unprocessableContent, error: "Validation failed", message: errors.firstMessage))
             }
             let list = refused.sorted { $0.index < $1.index }.map { refusal -> JSONValue in
                 ["index": .int(refusal.index), "error": .string(refusal.failure.error), "message": .string(refusal.failure.message)]

@@ -18,6 +18,8 @@ enum JSONResponse {
     }
 
     static let unauthenticated = message("Unauthenticated.", status: .unauthorized)
+    /// Laravel's `PostTooLargeException`.
+    static let payloadTooLarge = message("The POST data is too large.", status: .contentTooLarge)
     /// Laravel's production 500: the details go to the log only.
     static let serverError = message("Server Error", status: .internalServerError)
 }

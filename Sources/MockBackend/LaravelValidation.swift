@@ -9,8 +9,19 @@ enum LaravelMessage {
     static func string(_ field: String) -> String { "The \(name(field)) field must be a string." }
     static func integer(_ field: String) -> String { "The \(name(field)) field must be an integer." }
     static func atLeast(_ field: String, _ minimum: Int) -> String { "The \(name(field)) field must be at least \(minimum)." }
+    static func present(_ field: String) -> String { "The \(name(field)) field must be present." }
+    static func array(_ field: String) -> String { "The \(name(field)) field must be an array." }
 
-    private static func name(_ field: String) -> String { field.replacingOccurrences(of: "_", with: " ") }
+    /// Laravel's displayable attribute: `str_replace('_', ' ', Str::snake($attribute))`, so
+    /// `userId` reads "user id" too.
+    static func name(_ field: String) -> String {
+        var snake = ""
+        for character in field {
+            if character.isUppercase, !snake.isEmpty, snake.last != "_" { snake.append("_") }
+            snake.append(contentsOf: character.lowercased())
+        }
+        return snake.replacingOccurrences(of: "_", with: " ")
+    }
 }
 
 /// Laravel's validation failure outside the action endpoint: 422 with the first message (and
@@ -28,6 +39,9 @@ struct ValidationErrors: Error {
         }
     }
 
+    /// The first message, as the validator's exception has it.
+    var firstMessage: String { fields.first?.messages.first ?? "The given data was invalid." }
+
     var response: Response {
         let all = fields.flatMap(\.messages)
         var message = all.first ?? "The given data was invalid."
@@ -39,9 +53,14 @@ struct ValidationErrors: Error {
     }
 }
 
-/// The fields of a request body, sent as JSON or as an HTML form, as Laravel reads both.
+/// The fields of a request body, sent as JSON or as an HTML form, as Laravel reads both. A body
+/// that is not a JSON object has no fields, as for Laravel, so every required one is missing.
 struct RequestFields: Sendable {
     private let values: [String: JSONValue]
+
+    init(json: JSONValue?) {
+        values = json?.objectValue ?? [:]
+    }
 
     init(_ request: Request, limit: Int = 1 << 16) async throws {
         let body = try await request.body.collect(upTo: limit)
@@ -60,7 +79,7 @@ struct RequestFields: Sendable {
 
     /// A required string field; records Laravel's message when it is missing or not a string.
     func requiredString(_ field: String, errors: inout ValidationErrors) -> String? {
-        guard let value = values[field], !value.isNull, value != .string("") else {
+        guard !isMissing(values[field]), let value = values[field] else {
             errors.add(field, LaravelMessage.required(field))
             return nil
         }
@@ -69,6 +88,73 @@ struct RequestFields: Sendable {
             return nil
         }
         return text
+    }
+
+    /// Laravel's `required`: absent, null, a blank string (its middleware trims and nulls those)
+    /// and an empty array fail it.
+    private func isMissing(_ value: JSONValue?) -> Bool {
+        switch value {
+        case nil, .null?: true
+        case .string(let text)?: text.allSatisfy(\.isWhitespace)
+        case .array(let items)?: items.isEmpty
+        case .object(let members)?: members.isEmpty
+        default: false
+        }
+    }
+
+    /// `required|integer`: an integer, or a string or float PHP's `FILTER_VALIDATE_INT` reads as one.
+    func requiredInteger(_ field: String, errors: inout ValidationErrors) -> Int? {
+        let value = values[field]
+        guard !isMissing(value), let value else {
+            errors.add(field, LaravelMessage.required(field))
+            return nil
+        }
+        switch value {
+        case .int(let number):
+            return number
+        case .double(let number) where number.rounded() == number && abs(number) < 9.2e18:
+            return Int(number)
+        case .string(let text):
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            let digits = trimmed.hasPrefix("-") || trimmed.hasPrefix("+") ? trimmed.dropFirst() : Substring(trimmed)
+            if let number = Int(trimmed.hasPrefix("+") ? String(digits) : trimmed), digits == "0" || !digits.hasPrefix("0") {
+                return number
+            }
+        default:
+            break
+        }
+        errors.add(field, LaravelMessage.integer(field))
+        return nil
+    }
+
+    /// `nullable|integer`: absent or null is nil; anything else must be an integer.
+    func nullableInteger(_ field: String, errors: inout ValidationErrors) -> Int?? {
+        guard let value = values[field], !value.isNull else { return .some(nil) }
+        return requiredInteger(field, errors: &errors).map { .some($0) }
+    }
+
+    /// `nullable|array`: absent or null is an empty object.
+    func nullableArray(_ field: String, errors: inout ValidationErrors) -> JSONValue? {
+        guard let value = values[field], !value.isNull else { return .object([:]) }
+        return presentArray(field, errors: &errors)
+    }
+
+    /// `present|array`: an object (PHP cannot tell `[]` from `{}`, so an empty list is one too);
+    /// a list's items are keyed by index, as PHP's arrays are.
+    func presentArray(_ field: String, errors: inout ValidationErrors) -> JSONValue? {
+        guard let value = values[field] else {
+            errors.add(field, LaravelMessage.present(field))
+            return nil
+        }
+        switch value {
+        case .object:
+            return value
+        case .array(let items):
+            return .object(Dictionary(uniqueKeysWithValues: items.enumerated().map { (String($0.offset), $0.element) }))
+        default:
+            errors.add(field, LaravelMessage.array(field))
+            return nil
+        }
     }
 
     /// An optional string field (nil when absent or not a string).

@@ -49,6 +49,35 @@ struct WebsocketMessageTests {
         }
     }
 
+    @Test("the envelope is validated as Laravel's validator does: 422, the first message, errors per field", arguments: [
+        (#"{"action":"list_chargers","data":{}}"#, "The user id field is required.", ["userId": ["The user id field is required."]]),
+        (#"{"action":"list_chargers","data":{},"userId":"x"}"#, "The user id field must be an integer.",
+         ["userId": ["The user id field must be an integer."]]),
+        (#"{"action":7,"data":{},"userId":123}"#, "The action field must be a string.", ["action": ["The action field must be a string."]]),
+        (#"{"action":" ","data":"x","userId":123}"#, "The action field is required. (and 1 more error)",
+         ["action": ["The action field is required."], "data": ["The data field must be an array."]]),
+        (#"not json"#, "The action field is required. (and 2 more errors)",
+         ["action": ["The action field is required."], "data": ["The data field must be present."],
+          "userId": ["The user id field is required."]]),
+    ])
+    func envelopeValidation(body: String, message: String, errors: [String: [String]]) async throws {
+        try await BackendUnderTest.run { backend, client in
+            let (status, json) = try await client.post("/api/websocket/message", json: body, bearer: try backend.token(user: 123))
+            #expect(status == .unprocessableContent)
+            let expected = JSONValue.object(errors.mapValues { .array($0.map { .string($0) }) })
+            #expect(json == ["message": .string(message), "errors": expected])
+        }
+    }
+
+    @Test func aNumericStringUserIdAndAnEmptyListAsDataPassAsInLaravel() async throws {
+        try await BackendUnderTest.run { backend, client in
+            let (status, json) = try await client.post(
+                "/api/websocket/message", json: #"{"action":"list_chargers","data":[],"userId":"123"}"#, bearer: try backend.token(user: 123))
+            #expect(status == .ok)
+            #expect(json["success"] == true)
+        }
+    }
+
     @Test func unknownActionIsAnError() async throws {
         try await BackendUnderTest.run { backend, client in
             let (status, json) = try await client.action("fly_to_moon", "{}", user: 123, token: try backend.token(user: 123))
