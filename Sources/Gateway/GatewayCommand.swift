@@ -29,6 +29,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain; with --tls-key, serves wss:// (env TLS_CERT).") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key (env TLS_KEY).") var tlsKey: String?
     @Option(name: .customLong("event-loops"), help: "Event loop threads (env EVENT_LOOPS, default one per core).") var eventLoops: Int?
+    @Option(name: .customLong("drain-timeout"), help: "Seconds SIGTERM waits for in-flight answers before closing every socket with 1001 (env DRAIN_TIMEOUT, default 10).") var drainTimeout: Double?
     @Option(name: .customLong("max-outbound-bytes"), help: "Bytes queued for one app before it is closed as a slow consumer (env MAX_OUTBOUND_BYTES, default 1048576).") var maxOutboundBytes: Int?
 
     func resolvedConfiguration(env: EnvironmentFallback = EnvironmentFallback()) throws -> GatewayConfiguration {
@@ -43,6 +44,7 @@ struct GatewayCommand: AsyncParsableCommand {
         configuration.rateLimit = try env.double(rateLimit, "RATE_LIMIT", default: configuration.rateLimit)
         configuration.rateBurst = try env.double(rateBurst, "RATE_BURST", default: configuration.rateBurst)
         configuration.maxOutboundBytes = try env.int(maxOutboundBytes, "MAX_OUTBOUND_BYTES", default: configuration.maxOutboundBytes)
+        configuration.drainTimeout = try env.double(drainTimeout, "DRAIN_TIMEOUT", default: configuration.drainTimeout)
         configuration.eventLoops = try env.optionalInt(eventLoops, "EVENT_LOOPS")
         configuration.tlsCertificatePath = env.optionalString(tlsCert, "TLS_CERT")
         configuration.tlsKeyPath = env.optionalString(tlsKey, "TLS_KEY")
@@ -50,10 +52,10 @@ struct GatewayCommand: AsyncParsableCommand {
             configuration.allowedOrigins = Set(origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         }
         guard configuration.maxMessageSize > 0, configuration.maxConnections > 0, configuration.backendTimeout > 0,
-              configuration.maxOutboundBytes > 1024, configuration.rateLimit >= 0, configuration.rateBurst >= 1,
+              configuration.maxOutboundBytes > 1024, configuration.rateLimit >= 0, configuration.drainTimeout >= 0, configuration.rateBurst >= 1,
             (configuration.eventLoops ?? 1) > 0 else {
             throw ValidationError(
-                "MAX_MESSAGE_SIZE, MAX_CONNECTIONS, BACKEND_TIMEOUT and EVENT_LOOPS must be positive, MAX_OUTBOUND_BYTES over 1024, RATE_LIMIT 0 or more, RATE_BURST 1 or more")
+                "MAX_MESSAGE_SIZE, MAX_CONNECTIONS, BACKEND_TIMEOUT and EVENT_LOOPS must be positive, MAX_OUTBOUND_BYTES over 1024, RATE_LIMIT and DRAIN_TIMEOUT 0 or more, RATE_BURST 1 or more")
         }
         return configuration
     }
@@ -110,15 +112,16 @@ struct GatewayApplication: Sendable {
             pingInterval: .milliseconds(Int64(configuration.pingInterval * 1000)),
             rateLimit: configuration.rateLimit, rateBurst: configuration.rateBurst,
             maxCallsInFlight: configuration.maxCallsInFlight, maxMessageSize: configuration.maxMessageSize)
+        let drain = GatewayDrain()
         let dependencies = WebSocketSession.Dependencies(
-            registry: registry, forwarder: forwarder, metrics: metrics, calls: BackendCallTracker(),
+            registry: registry, forwarder: forwarder, metrics: metrics, drain: drain,
             clock: SessionClock(resolution: Self.clockResolution(pingInterval: limits.pingInterval)), limits: limits, logger: logger)
         self.registry = registry
         self.subscriber = subscriber
         self.backend = backend
         self.server = try GatewayServer(
             configuration: configuration, authenticator: ConnectionAuthenticator(verifier: HS256(secret: configuration.jwtSecret)),
-            dependencies: dependencies, status: GatewayStatus(registry: registry, subscriber: subscriber, metrics: metrics),
+            dependencies: dependencies, status: GatewayStatus(registry: registry, subscriber: subscriber, metrics: metrics, drain: drain),
             onBound: onBound)
     }
 }

@@ -27,8 +27,8 @@ struct GatewayConfiguration: Sendable {
     var tlsKeyPath: String?
     /// Event loop threads (sockets, Redis and backend connections); nil: one per core.
     var eventLoops: Int?
-    /// Seconds that shutdown waits for backend calls in flight.
-    var shutdownGracePeriod: Double = 10
+    /// Seconds the drain on SIGTERM waits for in-flight answers before closing what is left.
+    var drainTimeout: Double = 10
 
     init(jwtSecret: String) {
         self.jwtSecret = jwtSecret

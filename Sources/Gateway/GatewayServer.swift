@@ -9,7 +9,8 @@ import ServiceLifecycle
 import ServiceRuntime
 
 /// The listening socket: HTTP/1 with the WebSocket upgrader, one `WebSocketSession` per app.
-/// On graceful shutdown it stops accepting and closes every socket with 1001.
+/// On graceful shutdown it drains (`GatewayDrain`): in-flight answers are delivered, then every
+/// socket closes with 1001.
 final class GatewayServer: Service {
     let configuration: GatewayConfiguration
     let authenticator: ConnectionAuthenticator
@@ -54,20 +55,28 @@ final class GatewayServer: Service {
         dependencies.logger.announceListening(scheme: tls == nil ? "ws" : "wss", host: configuration.host, port: port)
         onBound(port)
 
-        let registry = dependencies.registry
-        try await withGracefulShutdownHandler {
-            try await serverChannel.closeFuture.get()
-        } onGracefulShutdown: {
+        // The listener stays open through the drain, so that /health can answer 503 meanwhile;
+        // the drain closes it when it is over.
+        let (registry, drain, logger) = (dependencies.registry, dependencies.drain, dependencies.logger)
+        let drainTimeout = Duration.milliseconds(Int64(configuration.drainTimeout * 1000))
+        try await withTaskCancellationHandler {
+            try await withGracefulShutdownHandler {
+                try await serverChannel.closeFuture.get()
+            } onGracefulShutdown: {
+                drain.begin()
+                logger.info("draining", metadata: ["connections": "\(registry.connectionCount)"])
+                Task {
+                    let forced = await GatewayDrain.drain(registry, timeout: drainTimeout, on: serverChannel.eventLoop)
+                    if forced > 0 {
+                        logger.warning("drain timeout: closed sockets still waiting for the backend", metadata: ["connections": "\(forced)"])
+                    }
+                    serverChannel.close(promise: nil)
+                }
+            }
+        } onCancel: {
             serverChannel.close(promise: nil)
         }
-        await Self.closeAll(registry.allChannels)
         dependencies.clock.stop()
-        // Calls the backend already took on finish, up to the grace period.
-        let calls = dependencies.calls
-        if calls.inFlight > 0 {
-            dependencies.logger.info("waiting for backend calls in flight", metadata: ["calls": "\(calls.inFlight)"])
-            await calls.drain(timeout: .milliseconds(Int64(configuration.shutdownGracePeriod * 1000)))
-        }
     }
 
     private func configure(_ channel: any Channel) throws {
@@ -78,9 +87,10 @@ final class GatewayServer: Service {
         let boundEndpoints = NIOLoopBound(endpoints, eventLoop: channel.eventLoop)
         // The handshake only: the session reads and writes frames itself, the socket's one handler.
         let upgrader = WebSocketUpgrader(
-            shouldUpgrade: { [allowedOrigins = configuration.allowedOrigins] channel, head in
+            shouldUpgrade: { [allowedOrigins = configuration.allowedOrigins, drain = dependencies.drain] channel, head in
+                // Refused upgrades go on to the endpoint handler, which says why (403 or 503).
                 channel.eventLoop.makeSucceededFuture(
-                    Self.originAllowed(head, allowedOrigins) ? HTTPHeaders() : nil)
+                    !drain.isDraining && Self.originAllowed(head, allowedOrigins) ? HTTPHeaders() : nil)
             },
             upgradePipelineHandler: { [authenticator, dependencies] channel, head in
                 channel.eventLoop.makeCompletedFuture {
@@ -115,16 +125,5 @@ final class GatewayServer: Service {
     static func originAllowed(_ head: HTTPRequestHead, _ allowed: Set<String>?) -> Bool {
         guard let allowed else { return true }
         return head.headers[canonicalForm: "origin"].allSatisfy { allowed.contains(String($0)) }
-    }
-
-    /// Sends 1001 to every socket and waits until they are gone (at most a few seconds).
-    private static func closeAll(_ channels: [any Channel]) async {
-        for channel in channels {
-            let frame = WebSocketFrameCodec.closeFrame(.goingAway, allocator: channel.allocator)
-            channel.writeAndFlush(frame).whenComplete { _ in channel.close(promise: nil) }
-        }
-        for channel in channels {
-            try? await channel.closeFuture.get()
-        }
     }
 }

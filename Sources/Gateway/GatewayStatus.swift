@@ -5,6 +5,7 @@ struct GatewayStatus: Sendable {
     let registry: ConnectionRegistry
     let subscriber: RedisSubscriber<Int>
     let metrics: GatewayMetrics
+    let drain: GatewayDrain
 
     struct HealthReport: Encodable {
         var status: String
@@ -18,8 +19,9 @@ struct GatewayStatus: Sendable {
 
     func health() -> HealthReport {
         let redisUp = subscriber.isConnected
+        // Draining first: a load balancer should stop sending upgrades whatever Redis does.
         return HealthReport(
-            status: redisUp ? "ok" : "degraded", redis: redisUp ? "connected" : "disconnected",
+            status: drain.isDraining ? "draining" : redisUp ? "ok" : "degraded", redis: redisUp ? "connected" : "disconnected",
             connections: registry.connectionCount, users: registry.userCount)
     }
 

@@ -39,7 +39,11 @@ final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelHandler 
             write(.methodNotAllowed, contentType: "application/json", body: #"{"message":"Method not allowed"}"#,
                   keepAlive: head.isKeepAlive, context: context, extraHeaders: [("Allow", "GET")])
         default:
-            if head.headers[canonicalForm: "upgrade"].contains(where: { $0.lowercased() == "websocket" }) {
+            let isUpgrade = head.headers[canonicalForm: "upgrade"].contains(where: { $0.lowercased() == "websocket" })
+            if isUpgrade, status.drain.isDraining {
+                write(.serviceUnavailable, contentType: "application/json", body: #"{"message":"Server shutting down"}"#,
+                      keepAlive: false, context: context, extraHeaders: [("Retry-After", "1")])
+            } else if isUpgrade {
                 write(.forbidden, contentType: "application/json", body: #"{"message":"Origin not allowed"}"#,
                       keepAlive: false, context: context)
             } else {

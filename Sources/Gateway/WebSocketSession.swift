@@ -22,19 +22,19 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
         let registry: ConnectionRegistry
         let forwarder: BackendForwarder
         let metrics: GatewayMetrics
-        let calls: BackendCallTracker
+        let drain: GatewayDrain
         let clock: SessionClock
         let limits: Limits
         /// nil when off.
         let rateLimit: TokenBucket.Limit?
         let logger: Logger
 
-        init(registry: ConnectionRegistry, forwarder: BackendForwarder, metrics: GatewayMetrics, calls: BackendCallTracker,
+        init(registry: ConnectionRegistry, forwarder: BackendForwarder, metrics: GatewayMetrics, drain: GatewayDrain,
              clock: SessionClock, limits: Limits, logger: Logger) {
             self.registry = registry
             self.forwarder = forwarder
             self.metrics = metrics
-            self.calls = calls
+            self.drain = drain
             self.clock = clock
             self.limits = limits
             self.rateLimit = limits.rateLimit > 0 ? TokenBucket.Limit(rate: limits.rateLimit, burst: limits.rateBurst) : nil
@@ -59,6 +59,8 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
     private var closing = false
     private var awaitingPong = false
     private var inputFailed = false
+    /// The gateway is shutting down: answer what is in flight, then close.
+    private var draining = false
     private var callsInFlight: Int32 = 0
     private var rateLimiter: TokenBucket?
     private var fragments = FragmentedMessage()
@@ -93,6 +95,11 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
             dependencies.metrics.countRefusal(reason)
             close(context: context, reason: reason)
         case .accepted(let userID, _, let expiresAt):
+            // Upgraded just as the drain began: nothing to deliver, so go at once.
+            guard !dependencies.drain.isDraining else {
+                close(context: context, reason: .goingAway)
+                return
+            }
             guard dependencies.registry.register(context.channel, userID: userID) else {
                 logger.warning("refused connection: at capacity", metadata: ["user": "\(userID)"])
                 dependencies.metrics.countRefusal(.serverAtCapacity)
@@ -190,6 +197,11 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is DrainEvent {
+            draining = true
+            if callsInFlight == 0 { close(context: context, reason: .goingAway) }
+            return
+        }
         guard event is SlowConsumerEvent else {
             context.fireUserInboundEventTriggered(event)
             return
@@ -216,13 +228,16 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
             return
         }
         dependencies.metrics.actionsIn.increment()
+        guard !draining else {
+            sendResponse(GatewayDrain.refusal, action: message.action, id: message.id, context: context)
+            return
+        }
         guard Int(callsInFlight) < dependencies.limits.maxCallsInFlight else {
             sendResponse(Self.tooManyInFlight, action: message.action, id: message.id, context: context)
             return
         }
         callsInFlight += 1
-        let (metrics, calls) = (dependencies.metrics, dependencies.calls)
-        calls.started()
+        let metrics = dependencies.metrics
         let started = ContinuousClock.now
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         // Not the whole message: its `data` is a slice of the bytes read, which the wait for the
@@ -236,7 +251,8 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
             let (session, context) = bound.value
             session.callsInFlight -= 1
             session.sendResponse(answer, action: action, id: id, context: context)
-            calls.finished()
+            // The last answer of a draining socket is out: the close frame follows it.
+            if session.draining, session.callsInFlight == 0 { session.close(context: context, reason: .goingAway) }
         }
     }
 

@@ -28,6 +28,8 @@ final class StubBackend: Sendable {
         var status: HTTPResponse.Status = .ok
         var body = #"{"success":true,"data":{"echo":true}}"#
         var delay: Duration = .zero
+        /// When set, the answer waits until the test announces it.
+        var gate: Announcement<Bool>? = nil
     }
 
     struct Recorded: Sendable {
@@ -50,6 +52,7 @@ final class StubBackend: Sendable {
                 return state.reply
             }
             if reply.delay > .zero { try await Task.sleep(for: reply.delay) }
+            if let gate = reply.gate { _ = await gate.value }
             return Response(status: reply.status, headers: [.contentType: "application/json"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: reply.body)))
         }
