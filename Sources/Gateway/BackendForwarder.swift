@@ -22,7 +22,7 @@ struct BackendForwarder: Sendable {
     /// Runs on `eventLoop` from end to end (the backend connection too), so that an action costs
     /// no thread hops: `completion` runs on the socket's own loop.
     func forward(action: ActionName, data: ByteBuffer, userID: Int, token: String, on eventLoop: any EventLoop,
-                 completion: @escaping (BackendAnswer) -> Void) {
+                 completion: @escaping @Sendable (BackendAnswer) -> Void) {
         let body = Self.requestBody(action: action, data: data, userID: userID)
         let started = NIODeadline.now()
         client.post(body: body, bearer: token, on: eventLoop, deadline: started + timeout) { [logger, timeout] result in

@@ -83,7 +83,7 @@ final class BackendHTTPClient: Sendable {
     /// POSTs `body` as JSON with the bearer token; `completion` runs once, on `eventLoop`, by
     /// `deadline` at the latest.
     func post(body: some Collection<UInt8>, bearer: String, on eventLoop: any EventLoop, deadline: NIODeadline,
-              completion: @escaping (Result<Response, any Error>) -> Void) {
+              completion: @escaping @Sendable (Result<Response, any Error>) -> Void) {
         // Only visible ASCII: a header cannot be split by what goes in it.
         guard bearer.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             if eventLoop.inEventLoop {
@@ -116,7 +116,7 @@ final class BackendHTTPClient: Sendable {
     /// `post` with a future, for callers that are not on the hot path.
     func post(body: some Collection<UInt8>, bearer: String, on eventLoop: any EventLoop, deadline: NIODeadline) -> EventLoopFuture<Response> {
         let promise = eventLoop.makePromise(of: Response.self)
-        post(body: body, bearer: bearer, on: eventLoop, deadline: deadline, completion: promise.completeWith)
+        post(body: body, bearer: bearer, on: eventLoop, deadline: deadline) { promise.completeWith($0) }
         return promise.futureResult
     }
 

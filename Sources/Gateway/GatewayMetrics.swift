@@ -28,41 +28,40 @@ final class GatewayMetrics: Sendable {
     let redisReconnects: Gauge
 
     init() {
-        connections = registry.makeGauge(name: "gateway_connections", help: "Open authenticated WebSocket connections.")
-        accepted = registry.makeCounter(name: "gateway_connections_accepted_total", help: "Connections accepted.")
+        connections = registry.makeGauge(descriptor: .init("gateway_connections", help: "Open authenticated WebSocket connections."))
+        accepted = registry.makeCounter(descriptor: .init("gateway_connections_accepted_total", help: "Connections accepted."))
         let refused = "gateway_connections_refused_total"
         let refusedHelp = "Connections refused, by reason."
-        refusedAuthenticationRequired = registry.makeCounter(name: refused, labels: [("reason", "authentication_required")], help: refusedHelp)
-        refusedInvalidToken = registry.makeCounter(name: refused, labels: [("reason", "invalid_token")], help: refusedHelp)
-        refusedAtCapacity = registry.makeCounter(name: refused, labels: [("reason", "server_at_capacity")], help: refusedHelp)
+        refusedAuthenticationRequired = registry.makeCounter(descriptor: .init(refused, help: refusedHelp), labels: [("reason", "authentication_required")])
+        refusedInvalidToken = registry.makeCounter(descriptor: .init(refused, help: refusedHelp), labels: [("reason", "invalid_token")])
+        refusedAtCapacity = registry.makeCounter(descriptor: .init(refused, help: refusedHelp), labels: [("reason", "server_at_capacity")])
         let messagesIn = "gateway_messages_in_total"
         let inHelp = "Messages from apps, by outcome."
-        actionsIn = registry.makeCounter(name: messagesIn, labels: [("type", "action")], help: inHelp)
-        invalidIn = registry.makeCounter(name: messagesIn, labels: [("type", "invalid")], help: inHelp)
-        rateLimited = registry.makeCounter(name: messagesIn, labels: [("type", "rate_limited")], help: inHelp)
+        actionsIn = registry.makeCounter(descriptor: .init(messagesIn, help: inHelp), labels: [("type", "action")])
+        invalidIn = registry.makeCounter(descriptor: .init(messagesIn, help: inHelp), labels: [("type", "invalid")])
+        rateLimited = registry.makeCounter(descriptor: .init(messagesIn, help: inHelp), labels: [("type", "rate_limited")])
         let messagesOut = "gateway_messages_out_total"
         let outHelp = "Messages to apps, by type."
-        pushesOut = registry.makeCounter(name: messagesOut, labels: [("type", "push")], help: outHelp)
-        responsesOut = registry.makeCounter(name: messagesOut, labels: [("type", "response")], help: outHelp)
-        errorsOut = registry.makeCounter(name: messagesOut, labels: [("type", "error")], help: outHelp)
+        pushesOut = registry.makeCounter(descriptor: .init(messagesOut, help: outHelp), labels: [("type", "push")])
+        responsesOut = registry.makeCounter(descriptor: .init(messagesOut, help: outHelp), labels: [("type", "response")])
+        errorsOut = registry.makeCounter(descriptor: .init(messagesOut, help: outHelp), labels: [("type", "error")])
         backendLatency = registry.makeDurationHistogram(
-            name: "gateway_backend_request_duration_seconds",
+            descriptor: .init("gateway_backend_request_duration_seconds", help: "Backend call latency."),
             buckets: [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
                       .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
-                      .seconds(2.5), .seconds(5), .seconds(10)],
-            help: "Backend call latency.")
+                      .seconds(2.5), .seconds(5), .seconds(10)])
         let backendErrors = "gateway_backend_errors_total"
         let errorsHelp = "Backend calls that failed, by kind."
-        backendUnavailable = registry.makeCounter(name: backendErrors, labels: [("kind", "unavailable")], help: errorsHelp)
-        backendTimeout = registry.makeCounter(name: backendErrors, labels: [("kind", "timeout")], help: errorsHelp)
-        backendBadResponse = registry.makeCounter(name: backendErrors, labels: [("kind", "bad_response")], help: errorsHelp)
+        backendUnavailable = registry.makeCounter(descriptor: .init(backendErrors, help: errorsHelp), labels: [("kind", "unavailable")])
+        backendTimeout = registry.makeCounter(descriptor: .init(backendErrors, help: errorsHelp), labels: [("kind", "timeout")])
+        backendBadResponse = registry.makeCounter(descriptor: .init(backendErrors, help: errorsHelp), labels: [("kind", "bad_response")])
         let closes = "gateway_closes_total"
         let closesHelp = "Connections the gateway closed, by reason."
-        slowConsumerCloses = registry.makeCounter(name: closes, labels: [("reason", "slow_consumer")], help: closesHelp)
-        tokenExpiredCloses = registry.makeCounter(name: closes, labels: [("reason", "token_expired")], help: closesHelp)
-        heartbeatCloses = registry.makeCounter(name: closes, labels: [("reason", "heartbeat_timeout")], help: closesHelp)
-        redisConnected = registry.makeGauge(name: "gateway_redis_connected", help: "1 while the Redis subscriber is connected.")
-        redisReconnects = registry.makeGauge(name: "gateway_redis_reconnects", help: "Redis subscriber reconnections since start.")
+        slowConsumerCloses = registry.makeCounter(descriptor: .init(closes, help: closesHelp), labels: [("reason", "slow_consumer")])
+        tokenExpiredCloses = registry.makeCounter(descriptor: .init(closes, help: closesHelp), labels: [("reason", "token_expired")])
+        heartbeatCloses = registry.makeCounter(descriptor: .init(closes, help: closesHelp), labels: [("reason", "heartbeat_timeout")])
+        redisConnected = registry.makeGauge(descriptor: .init("gateway_redis_connected", help: "1 while the Redis subscriber is connected."))
+        redisReconnects = registry.makeGauge(descriptor: .init("gateway_redis_reconnects", help: "Redis subscriber reconnections since start."))
     }
 
     func countRefusal(_ reason: CloseReason) {
@@ -81,5 +80,12 @@ final class GatewayMetrics: Sendable {
         case BackendForwarder.badResponse, BackendForwarder.backendError: backendBadResponse.increment()
         default: break
         }
+    }
+}
+
+extension MetricNameDescriptor {
+    /// A metric named in full (the name already carries its unit, as the README lists them).
+    init(_ name: String, help: String) {
+        self.init(metricName: name, unitName: "", helpText: help)
     }
 }

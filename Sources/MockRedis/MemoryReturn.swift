@@ -21,7 +21,7 @@ final class MemoryReturn: Sendable {
             peak = connected
             return true
         }
-        if shouldTrim { Self.trim?(0) }
+        if shouldTrim { _ = Self.trim?(0) }
     }
 
     /// glibc's `malloc_trim`, looked up at run time (Swift's Glibc module leaves out malloc.h).

@@ -56,7 +56,7 @@ struct RESPClientHandlerTests {
 
     @Test func aMalformedPushClosesTheConnection() throws {
         let channel = try Self.subscribedChannel(Received())
-        try? channel.writeInbound(ByteBuffer(string: "*3\r\n$7\r\nmessage\r\n$x\r\n"))
+        _ = try? channel.writeInbound(ByteBuffer(string: "*3\r\n$7\r\nmessage\r\n$x\r\n"))
         #expect(!channel.isActive)
     }
 }

@@ -22,8 +22,9 @@ final class EventSinkServer: Sendable {
             .serverChannelOption(ChannelOptions.backlog, value: 512)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(SinkHandler(counts: counts))
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(SinkHandler(counts: counts))
                 }
             }
             .bind(host: "127.0.0.1", port: 0)
@@ -68,9 +69,9 @@ private final class SinkHandler: ChannelInboundHandler {
             if !keepAlive { headers.add(name: "Connection", value: "close") }
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(Self.answer))), promise: nil)
-            let keepAlive = self.keepAlive
+            let (keepAlive, channel) = (self.keepAlive, context.channel)
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-                if !keepAlive { context.close(promise: nil) }
+                if !keepAlive { channel.close(promise: nil) }
             }
         }
     }
