@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "mock-redis", targets: ["MockRedis"]),
         .executable(name: "charger-sim", targets: ["ChargerSim"]),
         .executable(name: "client", targets: ["Client"]),
+        .executable(name: "websocket-echo", targets: ["WebSocketEcho"]),
         .library(name: "Messages", targets: ["Messages"]),
         .library(name: "RESP", targets: ["RESP"]),
     ],
@@ -48,6 +49,20 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "Fleet"),
+        // The WebSocket wire (RFC 6455 frames, message joining, UTF-8, the handshake), which the
+        // gateway and the echo server for the Autobahn|Testsuite share.
+        .target(
+            name: "WebSocketWire",
+            dependencies: [
+                "Messages",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
+        // The gateway's reader of the backend's HTTP/1.1 answers.
+        .target(name: "HTTPWire", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "ServiceRuntime",
             dependencies: [
@@ -64,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "Messages", "RESP", "AccessTokens", "ServiceRuntime", "ByteStreams",
+                "Messages", "RESP", "AccessTokens", "ServiceRuntime", "ByteStreams", "WebSocketWire", "HTTPWire",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -133,6 +148,19 @@ let package = Package(
             ]
         ),
 
+        .executableTarget(
+            name: "WebSocketEcho",
+            dependencies: [
+                "WebSocketWire", "ByteStreams", "Messages", "ServiceRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // Tests: one target per source target, plus the end-to-end suite.
         .target(
             name: "TestSupport",
@@ -171,9 +199,18 @@ let package = Package(
         ),
         .testTarget(name: "FleetTests", dependencies: ["Fleet"]),
         .testTarget(
+            name: "WebSocketWireTests",
+            dependencies: [
+                "WebSocketWire", "Messages",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "HTTPWireTests", dependencies: ["HTTPWire", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "TestSupport", "Gateway", "ServiceRuntime", "MockRedis", "Messages", "RESP", "AccessTokens",
+                "TestSupport", "Gateway", "ServiceRuntime", "MockRedis", "Messages", "RESP", "AccessTokens", "WebSocketWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Messages
 import NIOCore
+import WebSocketWire
 
 /// What the backend (or the gateway, for it) answered an action, ready to become the app's
 /// `response`. A success keeps the backend's `data` object as the bytes it came in: the app

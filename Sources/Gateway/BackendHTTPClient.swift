@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import HTTPWire
 
 /// POSTs to the backend over HTTP/1.1 keep-alive connections kept on each event loop: an
 /// action is answered on the socket's own loop with one write and one read on a connection

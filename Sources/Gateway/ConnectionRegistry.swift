@@ -6,6 +6,7 @@ import NIOPosix
 import NIOWebSocket
 import RESP
 import ServiceRuntime
+import WebSocketWire
 
 /// Which sockets belong to which user, on this instance. The first socket of a user subscribes
 /// the user's three channels; the last one to leave unsubscribes them. A message published on a

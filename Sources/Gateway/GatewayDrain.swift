@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import WebSocketWire
 
 /// Asks a socket to drain: answer what it has sent, then close with 1001.
 struct DrainEvent: Sendable {}

@@ -7,6 +7,7 @@ import NIOSSL
 import NIOWebSocket
 import ServiceLifecycle
 import ServiceRuntime
+import WebSocketWire
 
 /// The listening socket: HTTP/1 with the WebSocket upgrader, one `WebSocketSession` per app.
 /// On graceful shutdown it drains (`GatewayDrain`): in-flight answers are delivered, then every

@@ -4,6 +4,7 @@ import Messages
 import ByteStreams
 import NIOCore
 import NIOWebSocket
+import WebSocketWire
 
 /// Sent through a socket's pipeline when its outbound queue is over the limit.
 struct SlowConsumerEvent: Sendable {}
@@ -156,6 +157,8 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
                 close(context: context, reason: .messageTooBig, hangUp: true)
             case .protocolError:
                 close(context: context, reason: .protocolError, hangUp: true)
+            case .invalidUTF8:
+                close(context: context, reason: .invalidUTF8, hangUp: true)
             case .message(let opcode, let payload):
                 if let limit = dependencies.rateLimit, rateLimiter?.take(limit) == false {
                     dependencies.metrics.rateLimited.increment()

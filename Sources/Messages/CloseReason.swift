@@ -20,6 +20,7 @@ public struct CloseReason: Sendable, Equatable, CustomStringConvertible {
     public static let slowConsumer = CloseReason(code: 1008, reason: "Slow consumer")
     public static let messageTooBig = CloseReason(code: 1009, reason: "Message too big")
     public static let protocolError = CloseReason(code: 1002, reason: "Protocol error")
+    public static let invalidUTF8 = CloseReason(code: 1007, reason: "Invalid UTF-8")
     public static let goingAway = CloseReason(code: 1001, reason: "Server shutting down")
     public static let heartbeatTimeout = CloseReason(code: 1001, reason: "Heartbeat timeout")
 }

@@ -7,24 +7,24 @@ import NIOCore
 ///
 /// NIO's general decoder made a `String` of every header a Laravel answer carries; this reads
 /// one answer per call and keeps only the status and the body.
-struct HTTPResponseReader {
-    struct Response: Equatable {
-        let status: Int
-        let body: ByteBuffer
+public struct HTTPResponseReader {
+    public struct Response: Equatable, Sendable {
+        public let status: Int
+        public let body: ByteBuffer
         /// Whether the connection may carry the next request.
-        let keepAlive: Bool
+        public let keepAlive: Bool
     }
 
-    enum ReadError: Error, Equatable {
+    public enum ReadError: Error, Equatable {
         case malformed(String)
         case bodyTooBig
     }
 
-    let maxBodyBytes: Int
+    public let maxBodyBytes: Int
     /// Status line and headers together; trailers too.
-    static let maxHeadBytes = 64 * 1024
+    public static let maxHeadBytes = 64 * 1024
     /// Interim (1xx) answers before the final one.
-    static let maxInterimResponses = 8
+    public static let maxInterimResponses = 8
 
     private enum State {
         case head
@@ -45,11 +45,11 @@ struct HTTPResponseReader {
     private var interimResponses = 0
     private var trailerBytes = 0
 
-    init(maxBodyBytes: Int) { self.maxBodyBytes = maxBodyBytes }
+    public init(maxBodyBytes: Int) { self.maxBodyBytes = maxBodyBytes }
 
     /// Reads what it can of `input` and returns the response once it is complete; bytes that
     /// follow it stay in `input`. Call again with more bytes after nil.
-    mutating func read(_ input: inout ByteBuffer) throws(ReadError) -> Response? {
+    public mutating func read(_ input: inout ByteBuffer) throws(ReadError) -> Response? {
         while true {
             switch state {
             case .head:
@@ -86,7 +86,7 @@ struct HTTPResponseReader {
 
     /// The connection ended: a body framed by the end of the connection is complete now;
     /// anything else was cut short (nil).
-    mutating func end() -> Response? {
+    public mutating func end() -> Response? {
         guard case .untilClose = state else { return nil }
         return finish()
     }

@@ -2,11 +2,11 @@ import Messages
 import NIOCore
 import NIOWebSocket
 
-/// RFC 6455 frames, read and written by `WebSocketSession` itself rather than by a decoder and
+/// RFC 6455 frames, read and written by the socket's own handler (the gateway's `WebSocketSession`) rather than by a decoder and
 /// an encoder handler on every socket: an idle socket holds two handlers fewer, and a message
 /// costs no pipeline hop, no `NIOAny` and (written) one buffer.
-enum WebSocketFrameCodec {
-    enum ReadError: Error, Equatable {
+public enum WebSocketFrameCodec {
+    public enum ReadError: Error, Equatable {
         /// A frame longer than the limit (close 1009).
         case tooBig
         /// A frame RFC 6455 forbids (close 1002).
@@ -16,7 +16,7 @@ enum WebSocketFrameCodec {
     /// The next whole frame at the reader index, its payload unmasked; nil, with nothing
     /// consumed, until all of it has arrived. A frame over `maxPayload` is refused from its
     /// header, before its payload is read.
-    static func readFrame(from buffer: inout ByteBuffer, maxPayload: Int) throws(ReadError) -> WebSocketFrame? {
+    public static func readFrame(from buffer: inout ByteBuffer, maxPayload: Int) throws(ReadError) -> WebSocketFrame? {
         let start = buffer.readerIndex
         guard let first = buffer.getInteger(at: start, as: UInt8.self),
               let second = buffer.getInteger(at: start + 1, as: UInt8.self) else { return nil }
@@ -59,11 +59,13 @@ enum WebSocketFrameCodec {
         return WebSocketFrame(fin: fin, opcode: opcode, data: payload)
     }
 
-    /// The code of a peer's close frame: 1000 for none; nil for a payload of one byte or a code
-    /// RFC 6455 (7.4) does not let an endpoint send (1004-1006, 1015, below 1000, 1016-2999).
-    static func peerCloseCode(_ payload: ByteBuffer) -> UInt16? {
+    /// The code of a peer's close frame: 1000 for none; nil for a payload of one byte, a code
+    /// RFC 6455 (7.4) does not let an endpoint send (1004-1006, 1015, below 1000, 1016-2999) or
+    /// a reason that is not UTF-8.
+    public static func peerCloseCode(_ payload: ByteBuffer) -> UInt16? {
         guard payload.readableBytes > 0 else { return 1000 }
-        guard let code = payload.getInteger(at: payload.readerIndex, as: UInt16.self) else { return nil }
+        guard let code = payload.getInteger(at: payload.readerIndex, as: UInt16.self),
+              UTF8Validator.isValid(payload.readableBytesView.dropFirst(2)) else { return nil }
         switch code {
         case 1000...1003, 1007...1014, 3000...4999: return code
         default: return nil
@@ -72,14 +74,14 @@ enum WebSocketFrameCodec {
 
     /// A whole, unmasked server frame: header and payload in one buffer, ready to write to any
     /// number of sockets.
-    static func frame(_ opcode: WebSocketOpcode, payload: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
+    public static func frame(_ opcode: WebSocketOpcode, payload: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
         var frame = allocator.buffer(capacity: payload.readableBytes + 10)
         writeHeader(opcode, length: payload.readableBytes, to: &frame)
         frame.writeImmutableBuffer(payload)
         return frame
     }
 
-    static func frame(_ opcode: WebSocketOpcode, payload: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
+    public static func frame(_ opcode: WebSocketOpcode, payload: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
         var frame = allocator.buffer(capacity: payload.count + 10)
         writeHeader(opcode, length: payload.count, to: &frame)
         frame.writeBytes(payload)
@@ -102,7 +104,7 @@ enum WebSocketFrameCodec {
     }
 
     /// A close frame with its code and reason.
-    static func closeFrame(_ reason: CloseReason, allocator: ByteBufferAllocator) -> ByteBuffer {
+    public static func closeFrame(_ reason: CloseReason, allocator: ByteBufferAllocator) -> ByteBuffer {
         var payload = allocator.buffer(capacity: 2 + reason.reason.utf8.count)
         payload.write(webSocketErrorCode: WebSocketErrorCode(codeNumber: Int(reason.code)))
         payload.writeString(reason.reason)

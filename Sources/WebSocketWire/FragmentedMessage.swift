@@ -1,31 +1,44 @@
 import NIOCore
 import NIOWebSocket
 
-/// Joins a message sent in fragments (RFC 6455, 5.4) within the size limit. Kept inline in the
-/// session, and empty except mid-message, rather than one more handler on every socket.
-struct FragmentedMessage {
-    enum Outcome: Equatable {
+/// Joins a message sent in fragments (RFC 6455, 5.4) within the size limit, and checks that a
+/// text message is UTF-8 as its fragments arrive. Kept inline in the socket's handler, and
+/// empty except mid-message, rather than one more handler on every socket.
+public struct FragmentedMessage: Sendable {
+    public enum Outcome: Equatable {
         case message(WebSocketOpcode, ByteBuffer)
         case incomplete
         case tooBig
         case protocolError
+        /// A text message that is not UTF-8 (close 1007).
+        case invalidUTF8
     }
 
     /// More fragments than this for one message is abuse, whatever their size.
-    static let maximumFragments = 1024
+    public static let maximumFragments = 1024
 
     private var opcode: WebSocketOpcode?
     private var buffer: ByteBuffer?
     private var fragments = 0
+    private var utf8 = UTF8Validator()
+
+    public init() {}
 
     /// Takes a data frame (text, binary or continuation), already unmasked.
-    mutating func add(_ frame: WebSocketFrame, maximumSize: Int) -> Outcome {
+    public mutating func add(_ frame: WebSocketFrame, maximumSize: Int) -> Outcome {
         switch frame.opcode {
         case .text, .binary:
             guard opcode == nil else { return reset(.protocolError) }
             let data = frame.data
-            if frame.fin { return .message(frame.opcode, data) }
+            if frame.fin {
+                guard frame.opcode == .binary || UTF8Validator.isValid(data.readableBytesView) else { return .invalidUTF8 }
+                return .message(frame.opcode, data)
+            }
             guard data.readableBytes <= maximumSize else { return .tooBig }
+            if frame.opcode == .text {
+                utf8 = UTF8Validator()
+                guard utf8.feed(data.readableBytesView) else { return .invalidUTF8 }
+            }
             opcode = frame.opcode
             buffer = data
             fragments = 1
@@ -37,6 +50,9 @@ struct FragmentedMessage {
             guard var joined = buffer, joined.readableBytes + data.readableBytes <= maximumSize,
                   fragments <= Self.maximumFragments else {
                 return reset(.tooBig)
+            }
+            if opcode == .text {
+                guard utf8.feed(data.readableBytesView), !frame.fin || utf8.isComplete else { return reset(.invalidUTF8) }
             }
             buffer = nil  // so that the append below does not copy
             joined.writeBuffer(&data)

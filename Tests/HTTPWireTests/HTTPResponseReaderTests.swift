@@ -1,7 +1,7 @@
 import NIOCore
 import Testing
 
-@testable import Gateway
+@testable import HTTPWire
 
 /// The backend's answers as bytes, whole and in pieces.
 @Suite("HTTP response reader")

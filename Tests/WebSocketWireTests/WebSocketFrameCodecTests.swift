@@ -3,7 +3,7 @@ import NIOCore
 import NIOWebSocket
 import Testing
 
-@testable import Gateway
+@testable import WebSocketWire
 
 /// Frames as RFC 6455 writes them, byte by byte.
 @Suite("WebSocket frame codec")
