@@ -31,13 +31,13 @@ public struct FragmentedMessage: Sendable {
             guard opcode == nil else { return reset(.protocolError) }
             let data = frame.data
             if frame.fin {
-                guard frame.opcode == .binary || UTF8Validator.isValid(data.readableBytesView) else { return .invalidUTF8 }
+                guard frame.opcode == .binary || UTF8Validator.isValid(data) else { return .invalidUTF8 }
                 return .message(frame.opcode, data)
             }
             guard data.readableBytes <= maximumSize else { return .tooBig }
             if frame.opcode == .text {
                 utf8 = UTF8Validator()
-                guard utf8.feed(data.readableBytesView) else { return .invalidUTF8 }
+                guard utf8.feed(data) else { return .invalidUTF8 }
             }
             opcode = frame.opcode
             buffer = data
@@ -52,7 +52,7 @@ public struct FragmentedMessage: Sendable {
                 return reset(.tooBig)
             }
             if opcode == .text {
-                guard utf8.feed(data.readableBytesView), !frame.fin || utf8.isComplete else { return reset(.invalidUTF8) }
+                guard utf8.feed(data), !frame.fin || utf8.isComplete else { return reset(.invalidUTF8) }
             }
             buffer = nil  // so that the append below does not copy
             joined.writeBuffer(&data)

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Checks UTF-8 as it arrives, fragment by fragment (RFC 3629): a text message is refused at
 /// the first byte that cannot be part of valid UTF-8, not only once it is complete, so that
 /// a peer streaming garbage is cut off early (RFC 6455, 8.1).
@@ -14,8 +16,19 @@ public struct UTF8Validator: Sendable {
     public var isComplete: Bool { remaining == 0 }
 
     /// Takes the next bytes; false as soon as they cannot be UTF-8.
-    public mutating func feed(_ bytes: some Sequence<UInt8>) -> Bool {
-        for byte in bytes {
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            // Text is mostly ASCII: eight bytes at a time while no character is open.
+            if remaining == 0 {
+                while index + 8 <= count, bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    index += 8
+                }
+                guard index < count else { break }
+            }
+            let byte = bytes[index]
+            index += 1
             if remaining > 0 {
                 guard byte >= lower, byte <= upper else { return false }
                 remaining -= 1
@@ -37,9 +50,18 @@ public struct UTF8Validator: Sendable {
         return true
     }
 
+    public mutating func feed(_ buffer: ByteBuffer) -> Bool {
+        buffer.withUnsafeReadableBytes { feed($0) }
+    }
+
     /// Whether `bytes` are whole, valid UTF-8.
-    public static func isValid(_ bytes: some Sequence<UInt8>) -> Bool {
+    public static func isValid(_ buffer: ByteBuffer) -> Bool {
         var validator = UTF8Validator()
-        return validator.feed(bytes) && validator.isComplete
+        return validator.feed(buffer) && validator.isComplete
+    }
+
+    public static func isValid(_ bytes: [UInt8]) -> Bool {
+        var validator = UTF8Validator()
+        return bytes.withUnsafeBytes { validator.feed($0) } && validator.isComplete
     }
 }

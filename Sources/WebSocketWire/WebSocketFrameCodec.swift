@@ -65,7 +65,7 @@ public enum WebSocketFrameCodec {
     public static func peerCloseCode(_ payload: ByteBuffer) -> UInt16? {
         guard payload.readableBytes > 0 else { return 1000 }
         guard let code = payload.getInteger(at: payload.readerIndex, as: UInt16.self),
-              UTF8Validator.isValid(payload.readableBytesView.dropFirst(2)) else { return nil }
+              UTF8Validator.isValid(payload.getSlice(at: payload.readerIndex + 2, length: payload.readableBytes - 2) ?? ByteBuffer()) else { return nil }
         switch code {
         case 1000...1003, 1007...1014, 3000...4999: return code
         default: return nil
