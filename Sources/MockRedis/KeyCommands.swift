@@ -80,7 +80,7 @@ extension RedisCommandHandler {
 
     /// `EXPIRE key seconds [NX | XX | GT | LT]` (and PEXPIRE in milliseconds).
     func expire(_ arguments: [ByteBuffer], unit: Int64) -> Reply {
-        guard let amount = parseRedisInteger(arguments[1]) else { return .notAnInteger }
+        // Redis reads the options before the amount, so their errors come first.
         var flags = Set<String>()
         for option in arguments.dropFirst(2) {
             let name = String(buffer: option).lowercased()
@@ -93,6 +93,7 @@ extension RedisCommandHandler {
         if flags.contains("gt"), flags.contains("lt") {
             return .error("ERR GT and LT options at the same time are not compatible")
         }
+        guard let amount = parseRedisInteger(arguments[1]) else { return .notAnInteger }
         let (delta, overflow) = Int64(amount).multipliedReportingOverflow(by: unit)
         let command = unit == 1 ? "pexpire" : "expire"
         guard !overflow else { return .error("ERR invalid expire time in '\(command)' command") }

@@ -139,3 +139,15 @@ struct ContainerCommandTests {
         #expect(connection.channel.isActive)
     }
 }
+
+/// Found by scripts/redis-differential: Redis reads EXPIRE's options before its amount.
+@Suite("mock-redis EXPIRE argument order")
+struct ExpireArgumentOrderTests {
+    @Test func optionErrorsComeBeforeTheAmountsError() throws {
+        let connection = try RedisCommandHandlerTests.Connection()
+        #expect(try connection.send("SET k v\r\n") == ["+OK\r\n"])
+        #expect(try connection.send("EXPIRE k x extra\r\n") == ["-ERR Unsupported option extra\r\n"])
+        #expect(try connection.send("EXPIRE k x NX XX\r\n") == ["-ERR NX and XX, GT or LT options at the same time are not compatible\r\n"])
+        #expect(try connection.send("EXPIRE k x NX\r\n") == ["-ERR value is not an integer or out of range\r\n"])
+    }
+}
