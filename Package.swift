@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "charger-sim", targets: ["ChargerSim"]),
         .executable(name: "client", targets: ["Client"]),
         .executable(name: "websocket-echo", targets: ["WebSocketEcho"]),
+        .executable(name: "fuzz", targets: ["Fuzz"]),
         .library(name: "Messages", targets: ["Messages"]),
         .library(name: "RESP", targets: ["RESP"]),
     ],
@@ -161,6 +162,20 @@ let package = Package(
             ]
         ),
 
+        // Fuzzing: every hand-written parser as a target (FuzzTargets), one binary for them all
+        // (`fuzz TARGET`), a libFuzzer binary when built by scripts/fuzz.
+        .target(
+            name: "FuzzTargets",
+            dependencies: [
+                "RESP", "ByteStreams", "Messages", "AccessTokens", "WebSocketWire", "HTTPWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(name: "Fuzz", dependencies: ["FuzzTargets"]),
+
         // Tests: one target per source target, plus the end-to-end suite.
         .target(
             name: "TestSupport",
@@ -206,6 +221,7 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "HTTPWireTests", dependencies: ["HTTPWire", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "GatewayTests",

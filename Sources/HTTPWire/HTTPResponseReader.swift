@@ -13,6 +13,10 @@ public struct HTTPResponseReader {
         public let body: ByteBuffer
         /// Whether the connection may carry the next request.
         public let keepAlive: Bool
+
+        public init(status: Int, body: ByteBuffer, keepAlive: Bool) {
+            (self.status, self.body, self.keepAlive) = (status, body, keepAlive)
+        }
     }
 
     public enum ReadError: Error, Equatable {
