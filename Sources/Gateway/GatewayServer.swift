@@ -60,6 +60,12 @@ final class GatewayServer: Service {
         // the drain closes it when it is over.
         let (registry, drain, logger) = (dependencies.registry, dependencies.drain, dependencies.logger)
         let drainTimeout = Duration.milliseconds(Int64(configuration.drainTimeout * 1000))
+        // After a burst of sockets has gone, give the memory back (glibc keeps it otherwise).
+        let memory = MemoryReturn()
+        let trimmer = serverChannel.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+            memory.check(connected: registry.connectionCount)
+        }
+        defer { trimmer.cancel() }
         try await withTaskCancellationHandler {
             try await withGracefulShutdownHandler {
                 try await serverChannel.closeFuture.get()

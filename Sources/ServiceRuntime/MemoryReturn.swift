@@ -5,16 +5,17 @@ import NIOConcurrencyHelpers
 
 /// Gives memory back to the system after many clients have left. glibc keeps what was freed
 /// in its arenas; without a trim, RSS stays at its peak long after a burst of connections.
-final class MemoryReturn: Sendable {
+/// mock-redis (clients) and the gateway (sockets) call it.
+public final class MemoryReturn: Sendable {
     /// Clients that must have left since the last trim before another one.
-    let threshold: Int
+    public let threshold: Int
     /// The most clients seen since the last trim.
     private let peak = NIOLockedValueBox(0)
 
-    init(threshold: Int = 256) { self.threshold = threshold }
+    public init(threshold: Int = 256) { self.threshold = threshold }
 
     /// Called now and then with the number of connected clients.
-    func check(connected: Int) {
+    public func check(connected: Int) {
         let shouldTrim = peak.withLockedValue { peak in
             peak = max(peak, connected)
             guard peak - connected >= threshold else { return false }
