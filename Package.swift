@@ -62,6 +62,8 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ]
         ),
+        // Laravel's validator as mock-backend answers with it (rules, messages, the 422 body).
+        .target(name: "LaravelValidation", dependencies: ["Messages"]),
         // The gateway's reader of the backend's HTTP/1.1 answers.
         .target(name: "HTTPWire", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(
@@ -97,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "MockBackend",
             dependencies: [
-                "Messages", "RESP", "AccessTokens", "Fleet", "ServiceRuntime",
+                "Messages", "RESP", "AccessTokens", "Fleet", "ServiceRuntime", "LaravelValidation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -167,7 +169,7 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "RESP", "ByteStreams", "Messages", "AccessTokens", "WebSocketWire", "HTTPWire",
+                "RESP", "ByteStreams", "Messages", "AccessTokens", "WebSocketWire", "HTTPWire", "LaravelValidation",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -243,7 +245,7 @@ let package = Package(
         .testTarget(
             name: "MockBackendTests",
             dependencies: [
-                "TestSupport", "MockBackend", "ServiceRuntime", "Messages", "AccessTokens", "Fleet", "RESP",
+                "TestSupport", "MockBackend", "ServiceRuntime", "Messages", "AccessTokens", "Fleet", "RESP", "LaravelValidation",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,5 +1,6 @@
 import AccessTokens
 import Foundation
+import LaravelValidation
 import Messages
 
 extension FuzzTarget {
@@ -31,11 +32,24 @@ extension FuzzTarget {
     /// Laravel's side and the CMS hop: the bodies mock-backend and charger-sim read, through
     /// the types they build from them.
     static let requestBodies = FuzzTarget(name: "request-bodies", summary: "mock-backend and charger-sim request bodies") { bytes in
-        guard let json = try? JSONReader.parse(bytes) else { return }
+        let parsed = try? JSONReader.parse(bytes)
+        // mock-backend's Laravel validation takes every body (one that is not JSON has no
+        // fields): a request passes exactly when no error is recorded, and whatever the strict
+        // reader accepts, the validator accepts as the same request.
+        let validated = BackendRequest.validated(RequestFields(json: parsed))
+        let events = CMSEvent.validated(RequestFields(json: parsed))
+        for failure in [validated.map { _ in () }, events.map { _ in () }] {
+            if case .failure(let errors) = failure {
+                require(!errors.isEmpty && !errors.message.isEmpty, "a refusal without a message")
+            }
+        }
+        guard let json = parsed else { return }
         if let request = BackendRequest(json: json) {
             require(BackendRequest(json: request.json) == request, "a backend request does not survive its JSON")
+            require((try? validated.get()) == request, "the validator refuses what the strict reader accepts")
         }
         if let event = CMSEvent(json: json) {
+            require((try? events.get()) == event, "the validator reads a CMS event otherwise")
             let encoded = try? JSONCoding.encode(event)
             require(encoded.flatMap { try? JSONReader.parse($0) }.flatMap(CMSEvent.init(json:)) == event, "a CMS event does not survive its JSON")
         }

@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import Messages
 import NIOPosix
+import LaravelValidation
 
 /// `/api/auth/*` as jwt-auth's documented `AuthController` answers: login, me, refresh, logout.
 struct AuthRoutes: Sendable {

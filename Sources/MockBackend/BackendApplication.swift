@@ -8,6 +8,7 @@ import Logging
 import Messages
 import RESP
 import ServiceRuntime
+import LaravelValidation
 
 /// mock-backend's HTTP API, Laravel-shaped.
 struct BackendApplication {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import Messages
+import LaravelValidation
 
 /// `POST /api/cms/events`: stores what the CMS reports and, in the same transaction, the
 /// spec's section 3 messages for the user concerned (the outbox publishes them).

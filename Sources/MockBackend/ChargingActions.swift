@@ -3,6 +3,7 @@ import GRDB
 import Hummingbird
 import Logging
 import Messages
+import LaravelValidation
 
 /// The five actions of `POST /api/websocket/message`.
 struct ChargingActions: Sendable {

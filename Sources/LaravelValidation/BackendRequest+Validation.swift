@@ -4,7 +4,7 @@ extension BackendRequest {
     /// The envelope of `POST /api/websocket/message` as a Laravel controller validates it:
     /// `action` required|string, `data` present|array (`{}` must pass, and `required` fails
     /// an empty array), `userId` required|integer. Failures answer as Laravel's validator does.
-    static func validated(_ fields: RequestFields) -> Result<BackendRequest, ValidationErrors> {
+    public static func validated(_ fields: RequestFields) -> Result<BackendRequest, ValidationErrors> {
         var errors = ValidationErrors()
         let action = fields.requiredString("action", errors: &errors)
         let data = fields.presentArray("data", errors: &errors)
@@ -17,7 +17,7 @@ extension BackendRequest {
 extension CMSEvent {
     /// One event of `POST /api/cms/events`: `event` and `charger_id` required|string,
     /// `connector_id` and `transaction_id` nullable|integer, `data` nullable|array.
-    static func validated(_ fields: RequestFields) -> Result<CMSEvent, ValidationErrors> {
+    public static func validated(_ fields: RequestFields) -> Result<CMSEvent, ValidationErrors> {
         var errors = ValidationErrors()
         let event = fields.requiredString("event", errors: &errors)
         let chargerID = fields.requiredString("charger_id", errors: &errors)
