@@ -124,6 +124,9 @@ async def bad_backend(deadline):
         except OSError:
             await asyncio.sleep(0.05)
 
+# When the good sockets stop sending: the end of the abuse, once it is known.
+GOOD_UNTIL = [float("inf")]
+
 class Good:
     def __init__(self, index):
         self.user = USERS[index % len(USERS)]; self.pushes = []; self.waiting = {}; self.failures = []
@@ -135,7 +138,7 @@ class Good:
             ready.set_result(None) if not ready.done() else None
             reader = asyncio.create_task(self.read(ws))
             n = 0
-            while time.monotonic() < deadline:
+            while time.monotonic() < min(deadline, GOOD_UNTIL[0]):
                 n += 1
                 ident = f"{self.user}-{id(self)}-{n}"
                 self.waiting[ident] = asyncio.get_running_loop().create_future()
@@ -208,7 +211,8 @@ def alive(pid):
 async def main():
     good = [Good(i) for i in range(GOOD_SOCKETS)]
     start = time.monotonic()
-    deadline = start + SECONDS + 30  # connect time for the good ones first
+    # The good sockets work until the abuse is over (its deadline is set once they are in).
+    deadline = start + SECONDS + 30
     readies = [asyncio.get_running_loop().create_future() for _ in good]
     tasks = [asyncio.create_task(g.run(deadline, r)) for g, r in zip(good, readies)]
     await asyncio.wait_for(asyncio.gather(*readies), 30)
@@ -219,6 +223,7 @@ async def main():
     await asyncio.sleep(1)
     rss_before = rss(PIDS["gateway"])
     deadline = time.monotonic() + SECONDS
+    GOOD_UNTIL[0] = deadline
     published = []
     abuse = [asyncio.create_task(bad_socket(deadline)) for _ in range(BAD_SOCKETS)]
     abuse += [asyncio.create_task(bad_redis(deadline)) for _ in range(BAD_REDIS)]
