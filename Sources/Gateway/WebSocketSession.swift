@@ -183,14 +183,11 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
             } else {
                 // Echo the peer's close code, then hang up; a code no endpoint may send is
                 // answered with 1002.
-                guard let code = WebSocketFrameCodec.peerCloseCode(frame.data) else {
+                guard let closeFrame = WebSocketFrameCodec.closeEcho(of: frame.data, allocator: context.channel.allocator) else {
                     close(context: context, reason: .protocolError, hangUp: true)
                     return
                 }
                 closing = true
-                var reply = context.channel.allocator.buffer(capacity: 2)
-                reply.writeInteger(code)
-                let closeFrame = WebSocketFrameCodec.frame(.connectionClose, payload: reply, allocator: context.channel.allocator)
                 let channel = context.channel
                 context.writeAndFlush(wrapOutboundOut(closeFrame)).whenComplete { _ in channel.close(promise: nil) }
             }

@@ -55,16 +55,13 @@ final class EchoSession: ChannelInboundHandler {
                 context.close(promise: nil)
                 return
             }
-            guard let code = WebSocketFrameCodec.peerCloseCode(frame.data) else {
+            guard let closeFrame = WebSocketFrameCodec.closeEcho(of: frame.data, allocator: context.channel.allocator) else {
                 fail(context: context, reason: .protocolError)
                 return
             }
             closing = true
-            var reply = context.channel.allocator.buffer(capacity: 2)
-            reply.writeInteger(code)
             let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrameCodec.frame(.connectionClose, payload: reply, allocator: context.channel.allocator)))
-                .whenComplete { _ in channel.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(closeFrame)).whenComplete { _ in channel.close(promise: nil) }
         default:
             break
         }

@@ -72,6 +72,15 @@ public enum WebSocketFrameCodec {
         }
     }
 
+    /// The answer to a peer's close frame: the same code back (RFC 6455, 5.5.1); nil when the
+    /// peer's close is itself invalid (answer 1002).
+    public static func closeEcho(of payload: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer? {
+        guard let code = peerCloseCode(payload) else { return nil }
+        var reply = allocator.buffer(capacity: 2)
+        reply.writeInteger(code)
+        return frame(.connectionClose, payload: reply, allocator: allocator)
+    }
+
     /// A whole, unmasked server frame: header and payload in one buffer, ready to write to any
     /// number of sockets.
     public static func frame(_ opcode: WebSocketOpcode, payload: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {

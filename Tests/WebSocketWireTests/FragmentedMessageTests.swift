@@ -76,3 +76,14 @@ struct UTF8ValidationTests {
         #expect(WebSocketFrameCodec.peerCloseCode(ByteBuffer(bytes: [0x03, 0xE8, 0xFF])) == nil)
     }
 }
+
+@Suite("close echo")
+struct CloseEchoTests {
+    @Test func echoesThePeersCodeAndRefusesInvalidCloses() {
+        let allocator = ByteBufferAllocator()
+        #expect(WebSocketFrameCodec.closeEcho(of: ByteBuffer(bytes: [0x0B, 0xB8, 0x61]), allocator: allocator)
+            == ByteBuffer(bytes: [0x88, 0x02, 0x0B, 0xB8]))
+        #expect(WebSocketFrameCodec.closeEcho(of: ByteBuffer(), allocator: allocator) == ByteBuffer(bytes: [0x88, 0x02, 0x03, 0xE8]))
+        #expect(WebSocketFrameCodec.closeEcho(of: ByteBuffer(bytes: [0x03, 0xED]), allocator: allocator) == nil)
+    }
+}
