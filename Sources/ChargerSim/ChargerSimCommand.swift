@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Fleet
 import Hummingbird
 import Logging
+import Messages
 import ServiceRuntime
 
 @main
@@ -19,6 +20,8 @@ struct ChargerSimCommand: AsyncParsableCommand {
     @Option(help: "Simulated seconds per wall-clock second (env SPEED, default 1).") var speed: Double?
     @Option(help: "Random seed, for repeatable runs (env SEED, default random).") var seed: UInt64?
     @Flag(help: "Walk-in drivers start and stop sessions by themselves now and then (env AUTO=1).") var auto = false
+    @Flag(help: "The simulated clock starts paused: it moves only through POST /api/clock/... (env PAUSED=1).") var paused = false
+    @Option(name: .customLong("clock-start"), help: "Simulated time at launch, ISO-8601 (env CLOCK_START, default now).") var clockStart: String?
 
     func run() async throws {
         LoggingSetup.bootstrap()
@@ -36,6 +39,11 @@ struct ChargerSimCommand: AsyncParsableCommand {
             configuration.seed = seed
         }
         configuration.auto = auto || ["1", "true", "yes"].contains(env.optionalString(nil, "AUTO")?.lowercased() ?? "")
+        configuration.paused = paused || ["1", "true", "yes"].contains(env.optionalString(nil, "PAUSED")?.lowercased() ?? "")
+        if let text = env.optionalString(clockStart, "CLOCK_START") {
+            guard let start = Timestamp.date(from: text) else { throw ValidationError("CLOCK_START must be an ISO-8601 time: \(text)") }
+            configuration.clockStart = start
+        }
         guard configuration.meterInterval > 0, configuration.speed > 0 else {
             throw ValidationError("METER_INTERVAL and SPEED must be positive")
         }
@@ -43,7 +51,7 @@ struct ChargerSimCommand: AsyncParsableCommand {
         let logger = Logger(label: "charger-sim")
         logger.info("simulating", metadata: [
             "seed": "\(configuration.seed)", "speed": "\(configuration.speed)", "meter_interval": "\(configuration.meterInterval)",
-            "auto": "\(configuration.auto)",
+            "auto": "\(configuration.auto)", "paused": "\(configuration.paused)",
             "replay": "--seed \(configuration.seed)",
         ])
         let fleetDefinition = try FleetDefinition.load(path: configuration.fleetPath)

@@ -29,10 +29,24 @@ extension FleetSimulator {
         // Stays 20 to 90 minutes, full or not.
         let stay = 20 * 60 + random.unit() * 70 * 60
         connectors[key]?.arrivals = random
+        guard walkIn(key, idTag: card, stay: stay, at: now).isAccepted else { return scheduleArrival(key, after: now) }
+    }
+
+    /// A driver plugs in and starts with a card at the charger, without the app: the session
+    /// the backend learns of from the CMS only. Leaves after `stay` simulated seconds (nil:
+    /// stays until stopped, unplugged or full).
+    func walkIn(_ key: ConnectorKey, idTag: String, stay: Double?, at now: Date) -> RemoteCommandResult {
         let transactionID = nextWalkInTransaction
+        let result = remoteStart(key, idTag: idTag, transactionID: transactionID)
+        guard result.isAccepted else { return result }
         nextWalkInTransaction += 1
-        guard remoteStart(key, idTag: card, transactionID: transactionID).isAccepted else { return scheduleArrival(key, after: now) }
-        timers.schedule(.departure(transactionID: transactionID), for: key, at: now.addingTimeInterval(stay))
+        if let stay { timers.schedule(.departure(transactionID: transactionID), for: key, at: now.addingTimeInterval(stay)) }
+        return result
+    }
+
+    /// The `walk-in` route: a driver arrives now, whatever `--auto` says.
+    func walkIn(_ key: ConnectorKey, idTag: String, stay: Double?) -> RemoteCommandResult {
+        walkIn(key, idTag: idTag, stay: stay, at: clock.now())
     }
 
     func walkInLeaves(_ key: ConnectorKey, transactionID: Int, at now: Date) {

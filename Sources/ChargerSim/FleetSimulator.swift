@@ -61,6 +61,8 @@ actor FleetSimulator {
     let fleet: FleetDefinition
     let configuration: SimulatorConfiguration
     let clock: any SimulationClock
+    /// The seed of sessions and walk-ins; `reset` may change it.
+    private(set) var seed: UInt64
     private let emitToBackend: @Sendable (CMSEvent) -> Void
     private let logger: Logger
     var connectors: [ConnectorKey: Connector] = [:]
@@ -78,20 +80,45 @@ actor FleetSimulator {
     ) {
         self.fleet = fleet
         self.configuration = configuration
-        self.clock = clock ?? SimulatedClock(speed: configuration.speed)
+        let clock = clock ?? SimulatedClock(
+            origin: configuration.clockStart ?? Date(), speed: configuration.speed, paused: configuration.paused)
+        self.clock = clock
         self.logger = logger
         self.emitToBackend = emit
-        // Numbered from the boot's millisecond, so that a restarted simulator does not hand out
-        // the ids of its previous run again (the backend keeps them).
-        nextWalkInTransaction = Self.firstWalkInTransaction
-            + Int((self.clock.now().timeIntervalSince1970 * 1000).rounded(.down)) % Self.firstWalkInTransaction
+        seed = configuration.seed
+        nextWalkInTransaction = Self.firstWalkInNumber(at: clock.now())
+        (connectors, chargers) = Self.freshFleet(fleet, seed: configuration.seed)
+    }
+
+    /// Every connector Available with its register at 1000, every charger online and powered.
+    static func freshFleet(_ fleet: FleetDefinition, seed: UInt64) -> ([ConnectorKey: Connector], [String: Charger]) {
+        var connectors: [ConnectorKey: Connector] = [:]
+        var chargers: [String: Charger] = [:]
         for charger in fleet.chargers {
             chargers[charger.id] = Charger()
             for connector in 1...charger.connectors {
                 let key = ConnectorKey(chargerID: charger.id, connectorID: connector)
-                connectors[key] = Connector(arrivals: SeededRandom(seed: configuration.seed, chargerID: charger.id, connectorID: connector, transactionID: 0))
+                connectors[key] = Connector(arrivals: SeededRandom(seed: seed, chargerID: charger.id, connectorID: connector, transactionID: 0))
             }
         }
+        return (connectors, chargers)
+    }
+
+    /// Numbered from the boot's millisecond, so that a restarted simulator does not hand out
+    /// the ids of its previous run again (the backend keeps them).
+    static func firstWalkInNumber(at now: Date) -> Int {
+        firstWalkInTransaction + Int((now.timeIntervalSince1970 * 1000).rounded(.down)) % firstWalkInTransaction
+    }
+
+    /// Back to the state of launch, with `seed`: no sessions, no timers, no faults, nothing
+    /// held; nothing is reported (the backend is reset alongside). Walk-ins start again.
+    func reset(seed: UInt64) {
+        self.seed = seed
+        (connectors, chargers) = Self.freshFleet(fleet, seed: seed)
+        running = [:]
+        timers = TimerQueue()
+        nextWalkInTransaction = Self.firstWalkInNumber(at: clock.now())
+        startWalkIns()
     }
 
     func status(of key: ConnectorKey) -> ChargePointStatus? { connectors[key]?.status }
@@ -130,7 +157,7 @@ actor FleetSimulator {
         let start = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         let session = Session(
             transactionID: transactionID, idTag: idTag, meterStart: connector.register, soc: fleet.car.startSoC, start: start,
-            random: SeededRandom(seed: configuration.seed, chargerID: key.chargerID, connectorID: key.connectorID, transactionID: transactionID))
+            random: SeededRandom(seed: seed, chargerID: key.chargerID, connectorID: key.connectorID, transactionID: transactionID))
         connectors[key]?.session = session
         // The reservation is used up by its card's session.
         connectors[key]?.reservation = nil

@@ -7,19 +7,53 @@ protocol SimulationClock: Sendable {
     func now() -> Date
 }
 
-/// Starts at the wall-clock time of launch and runs `speed` times faster.
-struct SimulatedClock: SimulationClock {
-    let origin: Date
-    let speed: Double
-    private let started = ContinuousClock.now
+/// The simulated clock that a scenario steers: it runs `speed` times faster than the wall
+/// clock, or stands still while paused, and jumps forward when advanced. Every change keeps
+/// `now()` continuous: the clock never goes back except on `reset`.
+final class SimulatedClock: SimulationClock, @unchecked Sendable {
+    struct State: Sendable, Equatable {
+        /// Simulated time at `anchor`.
+        var simulated: Date
+        var anchor: ContinuousClock.Instant
+        var speed: Double
+        var paused: Bool
 
-    init(origin: Date = Date(), speed: Double) {
-        self.origin = origin
-        self.speed = speed
+        func now(at wall: ContinuousClock.Instant) -> Date {
+            paused ? simulated : simulated.addingTimeInterval((wall - anchor).seconds * speed)
+        }
     }
 
-    func now() -> Date {
-        origin.addingTimeInterval((ContinuousClock.now - started).seconds * speed)
+    private let lock = NSLock()
+    private var state: State
+
+    init(origin: Date = Date(), speed: Double, paused: Bool = false) {
+        state = State(simulated: origin, anchor: .now, speed: speed, paused: paused)
+    }
+
+    func now() -> Date { lock.withLock { state.now(at: .now) } }
+
+    var snapshot: (now: Date, speed: Double, paused: Bool) {
+        lock.withLock { (state.now(at: .now), state.speed, state.paused) }
+    }
+
+    func pause() { change { $0.paused = true } }
+    func resume() { change { $0.paused = false } }
+    func setSpeed(_ speed: Double) { change { $0.speed = speed } }
+    func advance(by seconds: Double) { change { $0.simulated.addTimeInterval(seconds) } }
+
+    /// Back to `origin`, as at launch.
+    func reset(origin: Date, speed: Double, paused: Bool) {
+        lock.withLock { state = State(simulated: origin, anchor: .now, speed: speed, paused: paused) }
+    }
+
+    /// Re-anchors at the present moment, then applies `body`.
+    private func change(_ body: (inout State) -> Void) {
+        lock.withLock {
+            let wall = ContinuousClock.now
+            state.simulated = state.now(at: wall)
+            state.anchor = wall
+            body(&state)
+        }
     }
 }
 

@@ -12,6 +12,7 @@ struct SimulatorApplication {
     let configuration: SimulatorConfiguration
     let simulator: FleetSimulator
     let delivery: EventDelivery
+    let clock: SimulatedClock
     let logger: Logger
 
     init(configuration: SimulatorConfiguration, fleet: FleetDefinition, httpClient: HTTPClient, logger: Logger) {
@@ -20,7 +21,8 @@ struct SimulatorApplication {
         let delivery = EventDelivery(
             httpClient: httpClient, backendURL: configuration.backendURL, secret: configuration.cmsSecret, logger: logger)
         self.delivery = delivery
-        simulator = FleetSimulator(fleet: fleet, configuration: configuration, logger: logger, emit: { delivery.enqueue($0) })
+        clock = SimulatedClock(origin: configuration.clockStart ?? Date(), speed: configuration.speed, paused: configuration.paused)
+        simulator = FleetSimulator(fleet: fleet, configuration: configuration, clock: clock, logger: logger, emit: { delivery.enqueue($0) })
     }
 
     func router() -> Router<BasicRequestContext> {
@@ -80,12 +82,22 @@ struct SimulatorApplication {
         router.post("/api/chargers/:charger/connectors/:connector/cancel-reservation") { request, context in
             try await connectorCommand(request, context) { key, _ in .result(await simulator.cancelReservation(key)) }
         }
+        router.post("/api/chargers/:charger/connectors/:connector/walk-in") { request, context in
+            try await connectorCommand(request, context) { key, body in
+                let idTag = body?["id_tag"]?.stringValue ?? "WALKIN"
+                guard !idTag.isEmpty, idTag.utf8.count <= 20 else { return .invalid("id_tag must be 1 to 20 characters") }
+                let stay = body?["stay"]?.doubleValue
+                if let stay, stay <= 0 { return .invalid("stay must be positive (simulated seconds)") }
+                return .result(await simulator.walkIn(key, idTag: idTag, stay: stay))
+            }
+        }
         router.post("/api/chargers/:charger/connectors/:connector/clear-fault") { request, context in
             try await connectorCommand(request, context) { key, _ in .result(await simulator.clearFault(key)) }
         }
         router.post("/api/chargers/:charger/connectors/:connector/unplug") { request, context in
             try await connectorCommand(request, context) { key, _ in .result(await simulator.unplug(key)) }
         }
+        addClockRoutes(to: router)
         for (path, action) in [
             ("power-loss", { @Sendable (simulator: FleetSimulator, id: String) in await simulator.powerLoss(id) }),
             ("power-restore", { @Sendable (simulator: FleetSimulator, id: String) in await simulator.powerRestore(id) }),
@@ -134,7 +146,7 @@ struct SimulatorApplication {
         }
     }
 
-    private func authorized(_ request: Request) -> Bool {
+    func authorized(_ request: Request) -> Bool {
         request.headers[.authorization] == "Bearer \(configuration.cmsSecret)"
     }
 

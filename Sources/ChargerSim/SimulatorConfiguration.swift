@@ -1,3 +1,4 @@
+import Foundation
 /// Everything charger-sim is told at start; DESIGN.md lists the environment variables.
 struct SimulatorConfiguration: Sendable {
     var host = "0.0.0.0"
@@ -14,6 +15,10 @@ struct SimulatorConfiguration: Sendable {
     var unplugDelay: Double = 30
     /// Walk-in drivers start and stop sessions by themselves (`--auto`).
     var auto = false
+    /// The simulated clock starts paused (a scenario moves it).
+    var paused = false
+    /// Simulated time at launch; nil: the wall clock's.
+    var clockStart: Date?
     /// Mean simulated seconds between two walk-in drivers at a free connector.
     var meanArrival: Double = 20 * 60
 
