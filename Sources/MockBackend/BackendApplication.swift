@@ -20,10 +20,12 @@ struct BackendApplication {
     let auth: AuthRoutes
     let relay: OutboxRelay
     let cms: CMSClient
+    let fleet: FleetDefinition
     let logger: Logger
 
     init(configuration: BackendConfiguration, fleet: FleetDefinition, httpClient: HTTPClient, logger: Logger) throws {
         self.configuration = configuration
+        self.fleet = fleet
         self.logger = logger
         database = try BackendDatabase(path: configuration.databasePath, fleet: fleet)
         // The CMS's own announcement, from before a restart, beats the configured default.
@@ -44,6 +46,7 @@ struct BackendApplication {
             BackendRoute(.get, "/health", health),
             BackendRoute(.post, "/api/websocket/message", websocketMessage),
             BackendRoute(.post, "/api/cms/events", cmsEvent),
+            BackendRoute(.post, "/api/testing/reset", reset),
         ] + auth.routes
     }
 
@@ -76,6 +79,22 @@ struct BackendApplication {
             "cms": .string(cms.url),
         ]
         return JSONResponse.make(body)
+    }
+
+    /// Test support: the database back to its seeded state (`client scenario run` calls it
+    /// between scenarios). Needs the CMS secret, like the other calls of the stack's operator.
+    func reset(_ request: Request) async -> Response {
+        guard request.headers[.authorization] == "Bearer \(configuration.cmsSecret)" else { return JSONResponse.unauthenticated }
+        do {
+            try database.reset(fleet: fleet)
+            authenticator.forgetAll()
+            let users = try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
+            logger.info("database reset to its seed", metadata: ["users": "\(users)"])
+            return JSONResponse.make(["status": "ok", "users": .int(users), "chargers": .int(fleet.chargers.count)] as JSONValue)
+        } catch {
+            logger.error("reset failed", metadata: ["error": "\(error)"])
+            return JSONResponse.make(["message": "Server Error"] as JSONValue, status: .internalServerError)
+        }
     }
 
     func websocketMessage(_ request: Request) async -> Response {

@@ -205,6 +205,28 @@ struct BackendDatabase: Sendable {
     }
 }
 
+extension BackendDatabase {
+    /// Back to the seeded state, as a fresh database file would be: no sessions, meter values,
+    /// queued messages or revoked tokens, every connector Available with nobody watching it,
+    /// only the seeded users, and ids counted from the start again. The CMS's announced URL
+    /// (a setting of the running stack, not test data) stays.
+    func reset(fleet: FleetDefinition) throws {
+        try write { db in
+            try db.execute(sql: """
+                DELETE FROM meter_values;
+                DELETE FROM sessions;
+                DELETE FROM outbox;
+                DELETE FROM revoked_tokens;
+                UPDATE connectors SET status = 'Available', error_code = NULL, watcher_user_id = NULL;
+                UPDATE chargers SET status = 'Available';
+                DELETE FROM users;
+                DELETE FROM sqlite_sequence;
+                """)
+            try Self.seed(db, fleet: fleet)
+        }
+    }
+}
+
 extension Database {
     /// `execute(sql:arguments:)` for one statement, through the connection's statement cache:
     /// the hot paths skip SQLite's parser and GRDB's statement analysis (measured: most of the

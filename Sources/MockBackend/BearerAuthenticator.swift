@@ -57,6 +57,11 @@ final class BearerAuthenticator: Sendable {
         return AuthenticatedToken(userID: userID, claims: verified.claims, revocationKey: verified.revocationKey)
     }
 
+    /// Forgets every remembered user and revocation (the database was reset under it).
+    func forgetAll() {
+        state.withLockedValue { $0 = State() }
+    }
+
     /// Revokes a token until it would have expired anyway; forgets revocations that are past it.
     func revoke(_ token: AuthenticatedToken, keepFor grace: Int = 0) throws {
         let now = Int(Date().timeIntervalSince1970)

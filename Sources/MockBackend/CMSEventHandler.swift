@@ -129,10 +129,12 @@ struct CMSEventHandler: Sendable {
 
         // A walk-in driver with no app has nobody to tell.
         guard let userID = session.userID else { return }
+        let at = occurredAt(data)
         let update = SessionUpdate(
-            sessionID: session.id, transactionID: session.transactionID, event: SessionEvent(rawValue: event.event.rawValue), data: data)
+            sessionID: session.id, transactionID: session.transactionID, event: SessionEvent(rawValue: event.event.rawValue), data: data,
+            timestamp: at)
         try Outbox.enqueue(update, to: .sessionUpdates, user: userID, in: db)
-        if let notification = notification(for: event.event, session: session) {
+        if let notification = notification(for: event.event, session: session, at: at) {
             try Outbox.enqueue(notification, to: .notifications, user: userID, in: db)
         }
     }
@@ -232,20 +234,27 @@ struct CMSEventHandler: Sendable {
         return max(0, Int(endDate.timeIntervalSince(startDate).rounded()))
     }
 
-    private static func notification(for event: CMSEventName, session: SessionRow) -> NotificationMessage? {
+    private static func notification(for event: CMSEventName, session: SessionRow, at: String = Timestamp.now()) -> NotificationMessage? {
         let data: JSONValue = ["session_id": .int(session.id), "charger_id": .string(session.chargerID)]
+        let (title, message): (String, String)
         switch event {
-        case .sessionStarted:
-            return NotificationMessage(title: "Charging Started", message: "Your charging session has started", data: data)
-        case .sessionStopped:
-            return NotificationMessage(title: "Charging Stopped", message: "Your charging session has stopped", data: data)
-        case .sessionCompleted:
-            return NotificationMessage(title: "Charging Completed", message: "Your charging session is complete", data: data)
-        case .sessionError:
-            return NotificationMessage(title: "Charging Error", message: "Your charging session reported an error", data: data)
-        default:
-            return nil
+        case .sessionStarted: (title, message) = ("Charging Started", "Your charging session has started")
+        case .sessionStopped: (title, message) = ("Charging Stopped", "Your charging session has stopped")
+        case .sessionCompleted: (title, message) = ("Charging Completed", "Your charging session is complete")
+        case .sessionError: (title, message) = ("Charging Error", "Your charging session reported an error")
+        default: return nil
         }
+        return NotificationMessage(title: title, message: message, data: data, timestamp: at)
+    }
+
+    /// When the event happened, as the charger reported it: on charger-sim's clock, which a
+    /// test may run fast or pause, so the pushes tell the same time as their data. Now, for an
+    /// event that carries no time.
+    static func occurredAt(_ data: JSONValue) -> String {
+        for key in ["timestamp", "stop_time", "start_time"] {
+            if let text = data[key]?.stringValue, Timestamp.date(from: text) != nil { return text }
+        }
+        return Timestamp.now()
     }
 
     // MARK: Charger events
@@ -285,8 +294,9 @@ struct CMSEventHandler: Sendable {
                 try db.run(sql: "UPDATE chargers SET status = ? WHERE id = ?", arguments: [status, event.chargerID])
             }
         }
-        let update = ChargerUpdate(chargerID: event.chargerID, event: ChargerEvent(rawValue: event.event.rawValue), data: .object(data))
-        let fault = faultNotification(event, status: status, connectorID: connectorID)
+        let at = occurredAt(event.data)
+        let update = ChargerUpdate(chargerID: event.chargerID, event: ChargerEvent(rawValue: event.event.rawValue), data: .object(data), timestamp: at)
+        let fault = faultNotification(event, status: status, connectorID: connectorID, at: at)
         for user in recipients {
             try Outbox.enqueue(update, to: .chargerUpdates, user: user, in: db)
             if let fault { try Outbox.enqueue(fault, to: .notifications, user: user, in: db) }
@@ -295,12 +305,12 @@ struct CMSEventHandler: Sendable {
 
     /// A fault is a moment the user cares about: the `error` event a charger sends with it (its
     /// Faulted status comes too; one notification is enough).
-    private static func faultNotification(_ event: CMSEvent, status: String?, connectorID: Int?) -> NotificationMessage? {
+    private static func faultNotification(_ event: CMSEvent, status: String?, connectorID: Int?, at: String) -> NotificationMessage? {
         guard event.event == .error else { return nil }
         let code = event.data["error_code"]?.stringValue ?? "OtherError"
         var data: [String: JSONValue] = ["charger_id": .string(event.chargerID), "error_code": .string(code)]
         if let connectorID { data["connector_id"] = .int(connectorID) }
-        return NotificationMessage(title: "Charger Fault", message: "Charger \(event.chargerID) reported a fault: \(code)", data: .object(data))
+        return NotificationMessage(title: "Charger Fault", message: "Charger \(event.chargerID) reported a fault: \(code)", data: .object(data), timestamp: at)
     }
 
     /// The watcher stops receiving once the connector is Available with no live session on it.
