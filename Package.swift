@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Libraries: one concern each.
@@ -75,6 +76,43 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // The app's side of the gateway: one connection, the reconnecting one with its queue, tokens.
+        .target(
+            name: "AppConnection",
+            dependencies: [
+                "Messages", "AccessTokens", "RESP", "ServiceRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The stack's programs as child processes: started in order, stopped, killed, restarted.
+        .target(
+            name: "LocalStack",
+            dependencies: [
+                "Messages", "RESP",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // Scenarios: CI tests of the whole stack as YAML files (model, loader, matching, runner, reports).
+        .target(
+            name: "Scenarios",
+            dependencies: [
+                "Messages", "AppConnection", "LocalStack", "AccessTokens",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -137,7 +175,7 @@ let package = Package(
         .executableTarget(
             name: "Client",
             dependencies: [
-                "Messages", "AccessTokens", "ServiceRuntime", "RESP",
+                "Messages", "AccessTokens", "ServiceRuntime", "RESP", "AppConnection", "LocalStack", "Scenarios",
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -270,7 +308,12 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "ClientTests", dependencies: ["Client", "Messages"]),
+        .testTarget(name: "ClientTests", dependencies: ["Client", "Messages", "AppConnection"]),
+        .testTarget(
+            name: "ScenariosTests",
+            dependencies: ["Scenarios", "LocalStack", "Messages", "TestSupport", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

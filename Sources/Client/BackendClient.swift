@@ -1,3 +1,4 @@
+import AppConnection
 import AsyncHTTPClient
 import Foundation
 import Messages

@@ -1,3 +1,4 @@
+import AppConnection
 import AccessTokens
 import ArgumentParser
 import Foundation
@@ -25,12 +26,5 @@ struct ClientOptions: ParsableArguments {
         }
         if let token = env.optionalString(token, "TOKEN") { return token }
         throw ValidationError("give --token (or TOKEN), or --user with --jwt-secret")
-    }
-}
-
-enum DevelopmentToken {
-    /// A token as the backend's login would issue it, valid for a day.
-    static func mint(userID: Int, secret: String, ttl: Int = 86_400) throws -> String {
-        try HS256(secret: secret).sign(TokenClaims.laravel(userID: userID, issuer: "client", ttl: ttl))
     }
 }

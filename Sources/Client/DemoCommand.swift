@@ -1,3 +1,4 @@
+import AppConnection
 import ArgumentParser
 import Foundation
 import Logging

@@ -32,3 +32,10 @@ enum StandardOutput {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 }
+
+/// Unbuffered writes to standard error (progress and diagnostics, kept off stdout's JSON).
+enum StandardError {
+    static func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

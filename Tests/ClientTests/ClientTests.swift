@@ -1,3 +1,4 @@
+import AppConnection
 import AccessTokens
 import Messages
 import Testing

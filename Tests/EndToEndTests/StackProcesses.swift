@@ -10,19 +10,11 @@ final class ServerProcess: Sendable {
     private let process: Process
     private let log: NIOLockedValueBox<String>
 
-    /// Where `swift build` put the executables: next to the test bundle.
-    static let binDirectory: URL = {
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        while !url.path.hasSuffix(".xctest"), url.path != "/" { url.deleteLastPathComponent() }
-        return url.deletingLastPathComponent()
-    }()
+    static var binDirectory: URL { BuiltProducts.directory }
 
     init(_ name: String, arguments: [String], environment: [String: String] = [:]) async throws {
         self.name = name
-        let executable = Self.binDirectory.appendingPathComponent(name)
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw TestSupportError("\(executable.path) is missing: run `swift build` before `swift test`")
-        }
+        let executable = try BuiltProducts.executable(name)
         let process = Process()
         process.executableURL = executable
         process.arguments = ["--host", "127.0.0.1", "--port", "0"] + arguments

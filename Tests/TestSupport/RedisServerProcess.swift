@@ -11,7 +11,7 @@ public final class RedisServerProcess: Sendable {
     private let process: Process
 
     public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: executable) }
-    static let executable = "/usr/bin/redis-server"
+    public static let executable = "/usr/bin/redis-server"
 
     /// Starts on `port`, or on a free one. A free port can be taken by someone else before
     /// redis-server binds it (tests run in parallel): then it exits, and another port is tried.

@@ -1,6 +1,8 @@
+import AppConnection
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import LocalStack
 import Messages
 import NIOCore
 import ServiceRuntime
@@ -35,7 +37,7 @@ struct CMSBench: AsyncParsableCommand {
         let secret = "bench-cms"
         let simulator = try ChildProgram(
             name: "charger-sim",
-            executable: (binDirectory.map(URL.init(fileURLWithPath:)) ?? UpCommand.ownDirectory).appendingPathComponent("charger-sim"),
+            executable: (binDirectory.map(URL.init(fileURLWithPath:)) ?? StackConfiguration.ownDirectory).appendingPathComponent("charger-sim"),
             arguments: ["--host", "127.0.0.1", "--port", "0", "--backend-url", "http://127.0.0.1:\(sink.port)", "--fleet", fleet.path,
                         "--meter-interval", String(meterInterval), "--speed", "1", "--seed", "1"],
             environment: ["CMS_SECRET": secret, "LOG_LEVEL": "info"], log: StackLog(), onExit: { _ in })

@@ -4,8 +4,8 @@ import NIOConcurrencyHelpers
 /// One of the stack's programs run as a child process: its stderr goes to the shared log with
 /// its name in front, and the port it announces ("listening on SCHEME://HOST:PORT") is read
 /// back, so `--port 0` works.
-final class ChildProgram: Sendable {
-    let name: String
+public final class ChildProgram: Sendable {
+    public let name: String
     private let process: Process
     private let state = NIOLockedValueBox(State())
 
@@ -16,12 +16,12 @@ final class ChildProgram: Sendable {
         var partialLine = ""
     }
 
-    init(
+    public init(
         name: String, executable: URL, arguments: [String], environment: [String: String], log: StackLog,
-        onExit: @escaping @Sendable (String) -> Void
+        knownPort: Int? = nil, onExit: @escaping @Sendable (String) -> Void
     ) throws {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw ClientError.step("\(executable.path) is missing: run `swift build` first")
+            throw StackError("\(executable.path) is missing: run `swift build` first")
         }
         self.name = name
         let process = Process()
@@ -32,6 +32,8 @@ final class ChildProgram: Sendable {
         let stderr = Pipe()
         process.standardError = stderr
         self.process = process
+        // A program that does not announce its port (redis-server) was given one.
+        state.withLockedValue { $0.port = knownPort }
 
         stderr.fileHandleForReading.readabilityHandler = { [state] handle in
             let chunk = handle.availableData
@@ -64,28 +66,46 @@ final class ChildProgram: Sendable {
             for waiter in waiters { waiter.resume() }
             onExit(name)
         }
-        try process.run()
+        try Self.runWithOpenSignals(process)
     }
 
-    var port: Int? { state.withLockedValue { $0.port } }
-    var processID: Int32 { process.processIdentifier }
-    var exitStatus: Int32? { state.withLockedValue { $0.exitStatus } }
+    /// Starts `process` from a thread that blocks no signal. A child inherits the signal mask of
+    /// the thread that spawns it, and the threads of Swift's concurrency pool block most
+    /// signals: a redis-server started from one of them would never see the SIGTERM of `stop`.
+    private static func runWithOpenSignals(_ process: Process) throws {
+        let failure = NIOLockedValueBox<Error?>(nil)
+        let started = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            var open = sigset_t()
+            sigemptyset(&open)
+            pthread_sigmask(SIG_SETMASK, &open, nil)
+            do { try process.run() } catch { failure.withLockedValue { $0 = error } }
+            started.signal()
+        }
+        thread.start()
+        started.wait()
+        if let error = failure.withLockedValue({ $0 }) { throw error }
+    }
+
+    public var port: Int? { state.withLockedValue { $0.port } }
+    public var processID: Int32 { process.processIdentifier }
+    public var exitStatus: Int32? { state.withLockedValue { $0.exitStatus } }
 
     /// The port the program announced, once it is listening.
-    func announcedPort(timeout: Duration) async throws -> Int {
+    public func announcedPort(timeout: Duration) async throws -> Int {
         let deadline = ContinuousClock.now + timeout
         while true {
             if let port { return port }
             if let status = exitStatus {
-                throw ClientError.step("\(name) exited with status \(status) before listening (its log is above; a port in use? pick another, or 0)")
+                throw StackError("\(name) exited with status \(status) before listening (its log is above; a port in use? pick another, or 0)")
             }
-            guard ContinuousClock.now < deadline else { throw ClientError.step("\(name) did not start listening within \(timeout)") }
+            guard ContinuousClock.now < deadline else { throw StackError("\(name) did not start listening within \(timeout)") }
             try await Task.sleep(for: .milliseconds(20))
         }
     }
 
     /// Returns once the process has exited.
-    func waitForExit() async {
+    public func waitForExit() async {
         await withCheckedContinuation { continuation in
             let done = state.withLockedValue { state in
                 if state.exitStatus != nil { return true }
@@ -97,9 +117,9 @@ final class ChildProgram: Sendable {
     }
 
     /// SIGTERM, then SIGKILL if it has not exited after `grace`.
-    func stop(grace: Duration = .seconds(10)) async {
+    public func stop(grace: Duration = .seconds(10)) async {
         guard exitStatus == nil else { return }
-        kill(process.processIdentifier, SIGTERM)
+        Foundation.kill(process.processIdentifier, SIGTERM)
         let exited = await withTaskGroup(of: Bool.self) { group in
             group.addTask { await self.waitForExit(); return true }
             group.addTask { try? await Task.sleep(for: grace); return false }
@@ -107,36 +127,20 @@ final class ChildProgram: Sendable {
             return await group.next() ?? false
         }
         if !exited {
-            kill(process.processIdentifier, SIGKILL)
+            Foundation.kill(process.processIdentifier, SIGKILL)
             await waitForExit()
         }
     }
 
-    static func announcedPort(in line: String) -> Int? {
+    /// SIGKILL: no clean shutdown, as when a machine or a container dies.
+    public func kill() async {
+        guard exitStatus == nil else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        await waitForExit()
+    }
+
+    public static func announcedPort(in line: String) -> Int? {
         guard let range = line.range(of: #"listening on [a-z]+://[^ ]+:([0-9]+)"#, options: .regularExpression) else { return nil }
         return line[range].split(separator: ":").last.flatMap { Int($0) }
-    }
-}
-
-/// The stack's one log stream: each program's lines with its name in front, coloured on a
-/// terminal, written whole so that programs never interleave within a line.
-final class StackLog: Sendable {
-    private let lock = NIOLock()
-    private let colour = isatty(STDERR_FILENO) == 1
-    private static let colours = ["mock-redis": "31", "mock-backend": "32", "charger-sim": "33", "gateway": "36", "client": "35"]
-
-    func write(_ line: String, from name: String) {
-        let prefix = colour ? "\u{1B}[\(Self.colours[name] ?? "0")m[\(name)]\u{1B}[0m " : "[\(name)] "
-        let bytes = Array((prefix + line + "\n").utf8)
-        lock.withLock {
-            bytes.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = Foundation.write(STDERR_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written <= 0 { break }
-                    offset += written
-                }
-            }
-        }
     }
 }

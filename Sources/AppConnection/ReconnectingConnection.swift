@@ -1,3 +1,4 @@
+import ServiceRuntime
 import Foundation
 import Logging
 import Messages
@@ -10,16 +11,22 @@ import WSClient
 /// backoff and jitter, sends what was queued while it was down once `connected` arrives (in
 /// order, once each), never retries an authentication refusal, backs off longer when the
 /// gateway is at capacity, and paces its sends below the gateway's rate limit.
-struct ReconnectingConnection: Sendable {
-    var gatewayURL: String
-    var token: String
-    var logger: Logger
-    var backoff = Backoff(initial: .milliseconds(500), maximum: .seconds(30))
+public struct ReconnectingConnection: Sendable {
+    public var gatewayURL: String
+    public var token: String
+    public var logger: Logger
+    public var backoff = Backoff(initial: .milliseconds(500), maximum: .seconds(30))
     /// "Server at capacity": wait at least this long before trying again.
-    var capacityBackoff = Backoff(initial: .seconds(5), maximum: .seconds(60))
-    var pacer = SendPacer()
+    public var capacityBackoff = Backoff(initial: .seconds(5), maximum: .seconds(60))
+    public var pacer = SendPacer()
 
-    enum Outcome: Equatable {
+    public init(gatewayURL: String, token: String, logger: Logger) {
+        self.gatewayURL = gatewayURL
+        self.token = token
+        self.logger = logger
+    }
+
+    public enum Outcome: Equatable {
         /// The app closed the connection (`finish` returned).
         case finished
         /// A refusal that retrying cannot fix: 1008 with a token problem.
@@ -28,7 +35,7 @@ struct ReconnectingConnection: Sendable {
 
     /// Runs until the queue is finished and sent, or the gateway refuses the token.
     /// `onMessage` gets every text message; `onStatus` the connection's ups and downs.
-    func run(
+    public func run(
         queue: OutboundQueue,
         onMessage: @escaping @Sendable (String) -> Void,
         onStatus: @escaping @Sendable (String) -> Void
@@ -111,8 +118,8 @@ struct ReconnectingConnection: Sendable {
 }
 
 /// Whether a connection got as far as `connected` (then the backoff starts again from zero).
-final class ConnectedFlag: Sendable {
+public final class ConnectedFlag: Sendable {
     private let connected = NIOLockedValueBox(false)
-    var value: Bool { connected.withLockedValue { $0 } }
-    func set() { connected.withLockedValue { $0 = true } }
+    public var value: Bool { connected.withLockedValue { $0 } }
+    public func set() { connected.withLockedValue { $0 = true } }
 }

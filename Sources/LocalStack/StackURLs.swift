@@ -1,0 +1,36 @@
+/// Where the stack listens.
+public struct StackURLs: Sendable, Equatable {
+    public var redis = ""
+    public var backend = ""
+    /// charger-sim; nil when the stack runs against an external backend.
+    public var cms: String?
+    /// The gateway's WebSocket URL (`ws://HOST:PORT`).
+    public var gateway = ""
+
+    public init(redis: String = "", backend: String = "", cms: String? = nil, gateway: String = "") {
+        self.redis = redis
+        self.backend = backend
+        self.cms = cms
+        self.gateway = gateway
+    }
+
+    /// The gateway's HTTP side (`/health`, `/metrics`).
+    public var gatewayHTTP: String {
+        gateway.replacingOccurrences(of: "wss://", with: "https://").replacingOccurrences(of: "ws://", with: "http://")
+    }
+
+    public func banner(secret: String) -> String {
+        """
+
+        stack up:
+          gateway      \(gateway)/?token=JWT   (health: \(gatewayHTTP)/health)
+          backend      \(backend)
+          charger-sim  \(cms ?? "(not started: external backend)")
+          redis        \(redis)
+        try it:
+          JWT_SECRET=\(secret) client connect --gateway-url \(gateway) --user 123
+        Ctrl-C stops everything.
+
+        """
+    }
+}
