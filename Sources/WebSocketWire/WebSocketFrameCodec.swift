@@ -53,7 +53,7 @@ public enum WebSocketFrameCodec {
         guard buffer.readableBytes >= headerLength + length else { return nil }
         var payload = buffer.getSlice(at: start + headerLength, length: length)!
         if let key = buffer.getBytes(at: maskOffset, length: 4).flatMap(WebSocketMaskingKey.init) {
-            payload.webSocketUnmask(key)
+            PayloadMasking.apply(key, to: &payload)
         }
         buffer.moveReaderIndex(forwardBy: headerLength + length)
         return WebSocketFrame(fin: fin, opcode: opcode, data: payload)

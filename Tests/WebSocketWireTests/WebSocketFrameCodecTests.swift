@@ -36,6 +36,18 @@ struct WebSocketFrameCodecTests {
         #expect(left == 0)
     }
 
+    /// Eight bytes at a time, then the tail: every length around a word's edge, any key, and a
+    /// payload that does not start at the buffer's first byte.
+    @Test(arguments: Array(0...19) + [4_093])
+    func masksLikeRFC6455ByteByByte(length: Int) {
+        let key: [UInt8] = [0xA7, 0x01, 0xFE, 0x3C]
+        let payload = (0..<length).map { UInt8(($0 * 37 + 11) % 256) }
+        var buffer = ByteBuffer(bytes: [9, 9, 9] + payload)
+        buffer.moveReaderIndex(forwardBy: 3)
+        PayloadMasking.apply(WebSocketMaskingKey(key)!, to: &buffer)
+        #expect(Array(buffer.readableBytesView) == payload.enumerated().map { $0.element ^ key[$0.offset % 4] })
+    }
+
     @Test func aFrameArrivingByteByByteIsReadOnceWhole() throws {
         let bytes = Self.clientFrame(0x1, Array("hello".utf8)) + Self.clientFrame(0x9, [])
         var buffer = ByteBuffer()

@@ -1,0 +1,32 @@
+import NIOCore
+import NIOWebSocket
+
+/// RFC 6455 masking (5.3), eight bytes at a time. NIO's `webSocketUnmask` goes byte by byte,
+/// which in a debug build takes most of a second for a 4 MB message: long enough for a peer's
+/// close timeout to run out while the gateway is still reading.
+enum PayloadMasking {
+    /// XORs `buffer`'s readable bytes with `key`, repeated from the first byte.
+    static func apply(_ key: WebSocketMaskingKey, to buffer: inout ByteBuffer) {
+        let keyBytes = [key[0], key[1], key[2], key[3]]
+        buffer.withUnsafeMutableReadableBytes { bytes in
+            let count = bytes.count
+            guard count > 0, let base = bytes.baseAddress else { return }
+            // The key laid out as eight bytes in memory order, so that one XOR of a loaded
+            // word masks eight payload bytes whatever the machine's byte order.
+            var pattern: UInt64 = 0
+            withUnsafeMutableBytes(of: &pattern) { word in
+                for index in 0..<8 { word[index] = keyBytes[index % 4] }
+            }
+            var offset = 0
+            while offset + 8 <= count {
+                let word = base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                base.storeBytes(of: word ^ pattern, toByteOffset: offset, as: UInt64.self)
+                offset += 8
+            }
+            while offset < count {
+                bytes[offset] ^= keyBytes[offset % 4]
+                offset += 1
+            }
+        }
+    }
+}
