@@ -79,6 +79,19 @@ let package = Package(
             ]
         ),
 
+        // The cross-hop timeline: W3C traceparent, each program's hop records, the merged timeline.
+        .target(
+            name: "HopTrace",
+            dependencies: [.product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+        ),
+        // The stand-ins' side of it: a Hummingbird middleware that records traced requests, and the trace route.
+        .target(
+            name: "HopTraceHTTP",
+            dependencies: [
+                "HopTrace", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         // The app's side of the gateway: one connection, the reconnecting one with its queue, tokens.
         .target(
             name: "AppConnection",
@@ -95,7 +108,7 @@ let package = Package(
         .target(
             name: "LocalStack",
             dependencies: [
-                "Messages", "RESP",
+                "Messages", "RESP", "HopTrace",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
@@ -104,7 +117,7 @@ let package = Package(
         .target(
             name: "Scenarios",
             dependencies: [
-                "Messages", "AppConnection", "LocalStack", "AccessTokens",
+                "Messages", "AppConnection", "LocalStack", "AccessTokens", "HopTrace",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -120,7 +133,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "Messages", "RESP", "AccessTokens", "ServiceRuntime", "ByteStreams", "WebSocketWire", "HTTPWire",
+                "Messages", "RESP", "AccessTokens", "ServiceRuntime", "ByteStreams", "WebSocketWire", "HTTPWire", "HopTrace",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -137,7 +150,7 @@ let package = Package(
         .executableTarget(
             name: "MockBackend",
             dependencies: [
-                "Messages", "RESP", "AccessTokens", "Fleet", "ServiceRuntime", "LaravelValidation",
+                "Messages", "RESP", "AccessTokens", "Fleet", "ServiceRuntime", "LaravelValidation", "HopTrace", "HopTraceHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -163,7 +176,7 @@ let package = Package(
         .executableTarget(
             name: "ChargerSim",
             dependencies: [
-                "Messages", "Fleet", "ServiceRuntime",
+                "Messages", "Fleet", "ServiceRuntime", "HopTrace", "HopTraceHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -175,7 +188,7 @@ let package = Package(
         .executableTarget(
             name: "Client",
             dependencies: [
-                "Messages", "AccessTokens", "ServiceRuntime", "RESP", "AppConnection", "LocalStack", "Scenarios",
+                "Messages", "AccessTokens", "ServiceRuntime", "RESP", "AppConnection", "LocalStack", "Scenarios", "HopTrace",
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -253,6 +266,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FleetTests", dependencies: ["Fleet"]),
+        .testTarget(name: "HopTraceTests", dependencies: ["HopTrace"]),
         .testTarget(
             name: "WebSocketWireTests",
             dependencies: [
@@ -278,6 +292,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                "HopTrace",
             ]
         ),
         .testTarget(
