@@ -15,6 +15,12 @@ enum BackendAnswer: Equatable {
         return false
     }
 
+    /// `error: message` of a failure, for the trace.
+    var errorText: String? {
+        if case .failure(let error, let message) = self { return "\(error): \(message)" }
+        return nil
+    }
+
     /// The `data` of the `response` (spec 4.2), as `BackendResponse.responseData` has it: the
     /// backend's `data` fields next to `success: true`, or `success: false` with `error` and
     /// `message`.

@@ -1,4 +1,5 @@
 import Foundation
+import HopTrace
 import Logging
 import Messages
 import NIOCore
@@ -11,6 +12,8 @@ import ServiceRuntime
 struct BackendForwarder: Sendable {
     let client: BackendHTTPClient
     let timeout: TimeAmount
+    /// nil when tracing is off.
+    var traces: TraceRecorder? = nil
     let logger: Logger
 
     // The `error` texts of the failures the gateway makes up itself.
@@ -21,21 +24,37 @@ struct BackendForwarder: Sendable {
 
     /// Runs on `eventLoop` from end to end (the backend connection too), so that an action costs
     /// no thread hops: `completion` runs on the socket's own loop.
-    func forward(action: ActionName, data: ByteBuffer, userID: Int, token: String, on eventLoop: any EventLoop,
+    /// `trace` is the action's span at the gateway: the call is a child of it, and its
+    /// `traceparent` header lets the backend continue the trace.
+    func forward(action: ActionName, data: ByteBuffer, userID: Int, token: String, trace: TraceParent, on eventLoop: any EventLoop,
                  completion: @escaping @Sendable (BackendAnswer) -> Void) {
         let body = Self.requestBody(action: action, data: data, userID: userID)
         let started = NIODeadline.now()
-        client.post(body: body, bearer: token, on: eventLoop, deadline: started + timeout) { [logger, timeout] result in
+        let call = trace.child()
+        let startedAt = traces == nil ? nil : Date()
+        client.post(body: body, bearer: token, traceparent: call.description, on: eventLoop, deadline: started + timeout) {
+            [logger, timeout, traces, target = client.endpoint.target] result in
+            let answer: BackendAnswer
             switch result {
             case .success(let response):
                 logger.debug("backend answered", metadata: [
                     "action": "\(action)", "status": "\(response.status.code)",
                     "elapsed": "\(NIODeadline.now() - started)",
                 ])
-                completion(Self.interpret(status: response.status, body: response.body))
+                answer = Self.interpret(status: response.status, body: response.body)
+                if let traces, let startedAt {
+                    let status = Int(response.status.code)
+                    traces.record("POST \(target)", span: call, parentSpanID: trace.spanID, started: startedAt, status: status,
+                                  failed: status >= 500, detail: status >= 500 ? answer.errorText : nil)
+                }
             case .failure(let error):
-                completion(Self.failure(for: error, action: action, timeout: timeout, logger: logger))
+                answer = Self.failure(for: error, action: action, timeout: timeout, logger: logger)
+                if let traces, let startedAt {
+                    traces.record("POST \(target)", span: call, parentSpanID: trace.spanID, started: startedAt, failed: true,
+                                  detail: answer.errorText)
+                }
             }
+            completion(answer)
         }
     }
 

@@ -83,7 +83,7 @@ final class BackendHTTPClient: Sendable {
 
     /// POSTs `body` as JSON with the bearer token; `completion` runs once, on `eventLoop`, by
     /// `deadline` at the latest.
-    func post(body: some Collection<UInt8>, bearer: String, on eventLoop: any EventLoop, deadline: NIODeadline,
+    func post(body: some Collection<UInt8>, bearer: String, traceparent: String? = nil, on eventLoop: any EventLoop, deadline: NIODeadline,
               completion: @escaping @Sendable (Result<Response, any Error>) -> Void) {
         // Only visible ASCII: a header cannot be split by what goes in it.
         guard bearer.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
@@ -95,9 +95,14 @@ final class BackendHTTPClient: Sendable {
             return
         }
         // The whole request in one buffer: one write(2).
-        var request = ByteBufferAllocator().buffer(capacity: requestStart.count + bearer.utf8.count + 40 + body.count)
+        var request = ByteBufferAllocator().buffer(capacity: requestStart.count + bearer.utf8.count + 110 + body.count)
         request.writeBytes(requestStart)
         request.writeString(bearer)
+        // Formatted by TraceParent: hex and dashes only.
+        if let traceparent {
+            request.writeStaticString("\r\ntraceparent: ")
+            request.writeString(traceparent)
+        }
         request.writeStaticString("\r\nContent-Length: ")
         request.writeString(String(body.count))
         request.writeStaticString("\r\n\r\n")

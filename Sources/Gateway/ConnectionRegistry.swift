@@ -1,3 +1,5 @@
+import Foundation
+import HopTrace
 import Logging
 import Messages
 import NIOConcurrencyHelpers
@@ -34,10 +36,14 @@ final class ConnectionRegistry: Sendable {
     /// Set once, before the server accepts anything.
     private let subscriptions = NIOLockedValueBox<(any ChannelSubscriptions)?>(nil)
     private let deliveries: LoopDispatcher<Delivery>
+    /// nil when tracing is off: then a push costs no digest.
+    private let traces: TraceRecorder?
 
-    init(maxConnections: Int, metrics: GatewayMetrics, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    init(maxConnections: Int, metrics: GatewayMetrics, traces: TraceRecorder? = nil,
+         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.maxConnections = maxConnections
         self.metrics = metrics
+        self.traces = traces
         self.deliveries = LoopDispatcher(group: eventLoopGroup, owner: { $0.socket.eventLoop }, deliver: Self.write)
     }
 
@@ -93,7 +99,17 @@ final class ConnectionRegistry: Sendable {
             delivered += 1
         }
         metrics.pushesOut.increment(by: Int64(delivered))
+        if let traces { Self.recordPush(payload, channel: name, sockets: delivered, in: traces) }
         return delivered
+    }
+
+    /// A push has no trace of its own (the payload is the spec's): the timeline finds it by the
+    /// digest of the payload the backend published.
+    private static func recordPush(_ payload: ByteBuffer, channel: ByteBuffer, sockets: Int, in traces: TraceRecorder) {
+        traces.record(HopRecord(
+            traceID: "", spanID: "", parentSpanID: nil, program: traces.program, name: "push \(String(buffer: channel))",
+            startedAt: Date(), duration: 0, status: sockets, failed: sockets == 0,
+            detail: sockets == 0 ? "no socket could take it" : nil, digest: PayloadDigest.of(payload.readableBytesView)))
     }
 
     /// On the sockets' loop: writes in order, and flushes a socket once the next delivery is

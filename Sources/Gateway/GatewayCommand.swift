@@ -1,6 +1,7 @@
 import AccessTokens
 import ArgumentParser
 import Foundation
+import HopTrace
 import Logging
 import Messages
 import NIOCore
@@ -32,6 +33,8 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(name: .customLong("drain-timeout"), help: "Seconds SIGTERM waits for in-flight answers before closing every socket with 1001 (env DRAIN_TIMEOUT, default 10).") var drainTimeout: Double?
     @Option(name: .customLong("max-outbound-bytes"), help: "Bytes queued for one app before it is closed as a slow consumer (env MAX_OUTBOUND_BYTES, default 1048576).") var maxOutboundBytes: Int?
 
+    @Option(name: .customLong("trace-records"), help: "Hop records kept for GET /debug/traces/ID, 0 for none (env TRACE_RECORDS, default 0).") var traceRecords: Int?
+
     func resolvedConfiguration(env: EnvironmentFallback = EnvironmentFallback()) throws -> GatewayConfiguration {
         var configuration = GatewayConfiguration(jwtSecret: try env.required(jwtSecret, "JWT_SECRET", option: "--jwt-secret"))
         (configuration.host, configuration.port) = try listen.resolve(defaultPort: configuration.port, env: env)
@@ -46,6 +49,7 @@ struct GatewayCommand: AsyncParsableCommand {
         configuration.maxOutboundBytes = try env.int(maxOutboundBytes, "MAX_OUTBOUND_BYTES", default: configuration.maxOutboundBytes)
         configuration.drainTimeout = try env.double(drainTimeout, "DRAIN_TIMEOUT", default: configuration.drainTimeout)
         configuration.eventLoops = try env.optionalInt(eventLoops, "EVENT_LOOPS")
+        configuration.traceRecords = try env.int(traceRecords, "TRACE_RECORDS", default: configuration.traceRecords)
         configuration.tlsCertificatePath = env.optionalString(tlsCert, "TLS_CERT")
         configuration.tlsKeyPath = env.optionalString(tlsKey, "TLS_KEY")
         if let origins = env.optionalString(allowedOrigins, "ALLOWED_ORIGINS") {
@@ -53,9 +57,10 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         guard configuration.maxMessageSize > 0, configuration.maxConnections > 0, configuration.backendTimeout > 0,
               configuration.maxOutboundBytes > 1024, configuration.rateLimit >= 0, configuration.drainTimeout >= 0, configuration.rateBurst >= 1,
+              configuration.traceRecords >= 0,
             (configuration.eventLoops ?? 1) > 0 else {
             throw ValidationError(
-                "MAX_MESSAGE_SIZE, MAX_CONNECTIONS, BACKEND_TIMEOUT and EVENT_LOOPS must be positive, MAX_OUTBOUND_BYTES over 1024, RATE_LIMIT and DRAIN_TIMEOUT 0 or more, RATE_BURST 1 or more")
+                "MAX_MESSAGE_SIZE, MAX_CONNECTIONS, BACKEND_TIMEOUT and EVENT_LOOPS must be positive, MAX_OUTBOUND_BYTES over 1024, RATE_LIMIT, DRAIN_TIMEOUT and TRACE_RECORDS 0 or more, RATE_BURST 1 or more")
         }
         return configuration
     }
@@ -100,14 +105,15 @@ struct GatewayApplication: Sendable {
     init(configuration: GatewayConfiguration, logger: Logger,
          onBound: @escaping @Sendable (Int) -> Void = { _ in }) throws {
         let metrics = GatewayMetrics()
-        let registry = ConnectionRegistry(maxConnections: configuration.maxConnections, metrics: metrics)
+        let traces = configuration.traceRecords > 0 ? TraceRecorder(program: "gateway", capacity: configuration.traceRecords) : nil
+        let registry = ConnectionRegistry(maxConnections: configuration.maxConnections, metrics: metrics, traces: traces)
         let subscriber = RedisSubscriber<Int>(
             url: try RedisURL(configuration.redisURL), logger: logger, channels: { UserChannel.names(forUser: $0) },
             onMessage: { channel, payload in registry.deliver(channel: channel, payload: payload) })
         registry.attach(subscriber)
         let backend = try BackendHTTPClient(url: configuration.backendMessageEndpoint)
         let forwarder = BackendForwarder(
-            client: backend, timeout: .milliseconds(Int64(configuration.backendTimeout * 1000)), logger: logger)
+            client: backend, timeout: .milliseconds(Int64(configuration.backendTimeout * 1000)), traces: traces, logger: logger)
         let limits = WebSocketSession.Limits(
             pingInterval: .milliseconds(Int64(configuration.pingInterval * 1000)),
             rateLimit: configuration.rateLimit, rateBurst: configuration.rateBurst,
@@ -121,7 +127,7 @@ struct GatewayApplication: Sendable {
         self.backend = backend
         self.server = try GatewayServer(
             configuration: configuration, authenticator: ConnectionAuthenticator(verifier: HS256(secret: configuration.jwtSecret)),
-            dependencies: dependencies, status: GatewayStatus(registry: registry, subscriber: subscriber, metrics: metrics, drain: drain),
+            dependencies: dependencies, status: GatewayStatus(registry: registry, subscriber: subscriber, metrics: metrics, drain: drain, traces: traces),
             onBound: onBound)
     }
 }

@@ -29,6 +29,9 @@ struct GatewayConfiguration: Sendable {
     var eventLoops: Int?
     /// Seconds the drain on SIGTERM waits for in-flight answers before closing what is left.
     var drainTimeout: Double = 10
+    /// Hop records kept for `GET /debug/traces/ID` (the cross-hop timeline); 0 keeps none and
+    /// serves no traces. The `traceparent` header goes to the backend either way.
+    var traceRecords = 0
 
     init(jwtSecret: String) {
         self.jwtSecret = jwtSecret

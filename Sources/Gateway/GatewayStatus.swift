@@ -1,3 +1,4 @@
+import HopTrace
 import RESP
 
 /// What `/health` and `/metrics` report.
@@ -6,6 +7,8 @@ struct GatewayStatus: Sendable {
     let subscriber: RedisSubscriber<Int>
     let metrics: GatewayMetrics
     let drain: GatewayDrain
+    /// nil when tracing is off.
+    let traces: TraceRecorder?
 
     struct HealthReport: Encodable {
         var status: String

@@ -1,9 +1,10 @@
 import Foundation
+import HopTrace
 import Messages
 import NIOCore
 import NIOHTTP1
 
-/// Plain HTTP on the WebSocket port: `GET /health`, `GET /metrics`; everything else that is not
+/// Plain HTTP on the WebSocket port: `GET /health`, `GET /metrics`, `GET /debug/traces/ID`; everything else that is not
 /// a WebSocket upgrade gets a clear status.
 final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -34,6 +35,11 @@ final class HTTPEndpointHandler: ChannelInboundHandler, RemovableChannelHandler 
                   body: (try? JSONCoding.encodeString(report)) ?? "{}", keepAlive: head.isKeepAlive, context: context)
         case (.GET, "/metrics"):
             write(.ok, contentType: "text/plain; version=0.0.4", body: status.metricsText(),
+                  keepAlive: head.isKeepAlive, context: context)
+        case (.GET, _) where path.hasPrefix(TraceEndpoint.pathPrefix):
+            let query = head.uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init)
+            let (code, body) = TraceEndpoint.answer(path: path, query: query, recorder: status.traces)!
+            write(HTTPResponseStatus(statusCode: code), contentType: "application/json", body: body,
                   keepAlive: head.isKeepAlive, context: context)
         case (_, "/health"), (_, "/metrics"):
             write(.methodNotAllowed, contentType: "application/json", body: #"{"message":"Method not allowed"}"#,

@@ -1,3 +1,4 @@
+import HopTrace
 import Messages
 import NIOCore
 
@@ -9,6 +10,9 @@ struct InboundAction: Equatable {
     let data: ByteBuffer
     /// This project's extension: given back in the `response`.
     let id: JSONValue?
+    /// This project's extension: the app's W3C `traceparent`, which the action's hops continue
+    /// (one that is not valid starts a new trace, as W3C says).
+    var traceparent: TraceParent? = nil
 }
 
 /// Reads an app's text frame: a JSON object with a string `action`, an object `data` (absent
@@ -19,12 +23,13 @@ enum InboundMessage {
         payload.withUnsafeReadableBytes { bytes -> InboundAction? in
             guard let members = (try? JSONReader.members(of: bytes)) ?? nil else { return nil }
             // Only the last value of a repeated key counts, valid or not.
-            var actionRange, dataRange, idRange: Range<Int>?
+            var actionRange, dataRange, idRange, traceRange: Range<Int>?
             for member in members {
                 switch member.key {
                 case "action": actionRange = member.value
                 case "data": dataRange = member.value
                 case "id": idRange = member.value
+                case "traceparent": traceRange = member.value
                 default: continue
                 }
             }
@@ -41,7 +46,9 @@ enum InboundMessage {
                 guard let given = value(idRange), given.isNumberOrString else { return nil }
                 id = given
             }
-            return InboundAction(action: ActionName(rawValue: action), data: data, id: id)
+            var traceparent: TraceParent?
+            if let traceRange, case .string(let header)? = value(traceRange) { traceparent = TraceParent(header) }
+            return InboundAction(action: ActionName(rawValue: action), data: data, id: id, traceparent: traceparent)
         }
     }
 }

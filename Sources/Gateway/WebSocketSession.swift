@@ -1,4 +1,5 @@
 import Foundation
+import HopTrace
 import Logging
 import Messages
 import ByteStreams
@@ -243,11 +244,19 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
         // Not the whole message: its `data` is a slice of the bytes read, which the wait for the
         // backend should not hold.
         let (action, id) = (message.action, message.id)
+        // The action's span here: a child of the app's, or the root of a new trace.
+        let trace = message.traceparent?.child() ?? TraceParent.random()
+        let traces = dependencies.forwarder.traces
+        let receivedAt = traces == nil ? nil : Date()
         dependencies.forwarder.forward(
-            action: action, data: message.data, userID: userID, token: token, on: context.eventLoop
-        ) { answer in
+            action: action, data: message.data, userID: userID, token: token, trace: trace, on: context.eventLoop
+        ) { [appSpan = message.traceparent?.spanID] answer in
             metrics.backendLatency.record(ContinuousClock.now - started)
             if !answer.succeeded { metrics.countBackendFailure(answer) }
+            if let traces, let receivedAt {
+                traces.record("action \(action) from user \(userID)", span: trace, parentSpanID: appSpan, started: receivedAt,
+                              failed: !answer.succeeded, detail: answer.errorText)
+            }
             let (session, context) = bound.value
             session.callsInFlight -= 1
             session.sendResponse(answer, action: action, id: id, context: context)

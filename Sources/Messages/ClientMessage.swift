@@ -1,29 +1,33 @@
 /// A message from the app to the gateway (spec section 1): `{"action": ..., "data": {...}}`.
 ///
 /// `data` stays raw JSON: the gateway checks that it is an object and forwards it untouched.
-/// `id` is this project's extension: when present, the `response` carries it back.
+/// `id` is this project's extension: when present, the `response` carries it back. So is
+/// `traceparent` (W3C Trace Context): the action's hops continue that trace.
 public struct ClientMessage: Codable, Sendable, Equatable {
     public var action: ActionName
     public var data: JSONValue
     public var id: JSONValue?
+    public var traceparent: String?
 
-    public init(action: ActionName, data: JSONValue = .object([:]), id: JSONValue? = nil) {
+    public init(action: ActionName, data: JSONValue = .object([:]), id: JSONValue? = nil, traceparent: String? = nil) {
         self.action = action
         self.data = data
         self.id = id
+        self.traceparent = traceparent
     }
 
     public init<Payload: Encodable>(action: ActionName, payload: Payload, id: JSONValue? = nil) throws {
         self.init(action: action, data: try JSONValue(encoding: payload), id: id)
     }
 
-    private enum CodingKeys: String, CodingKey { case action, data, id }
+    private enum CodingKeys: String, CodingKey { case action, data, id, traceparent }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         action = try container.decode(ActionName.self, forKey: .action)
         data = try container.decodeIfPresent(JSONValue.self, forKey: .data) ?? .object([:])
         id = try container.decodeIfPresent(JSONValue.self, forKey: .id)
+        traceparent = try container.decodeIfPresent(String.self, forKey: .traceparent)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -31,6 +35,7 @@ public struct ClientMessage: Codable, Sendable, Equatable {
         try container.encode(action, forKey: .action)
         try container.encode(data, forKey: .data)
         try container.encodeIfPresent(id, forKey: .id)
+        try container.encodeIfPresent(traceparent, forKey: .traceparent)
     }
 }
 

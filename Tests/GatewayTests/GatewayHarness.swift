@@ -2,6 +2,7 @@ import AccessTokens
 import AsyncHTTPClient
 import ServiceRuntime
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import Messages
@@ -34,6 +35,7 @@ final class StubBackend: Sendable {
 
     struct Recorded: Sendable {
         var authorization: String?
+        var traceparent: String?
         var body: JSONValue
     }
 
@@ -48,7 +50,8 @@ final class StubBackend: Sendable {
             let body = try await request.body.collect(upTo: 1 << 20)
             let json = (try? JSONCoding.decode(JSONValue.self, from: Data(body.readableBytesView))) ?? .null
             let reply = self.state.withLockedValue { state in
-                state.requests.append(Recorded(authorization: request.headers[.authorization], body: json))
+                state.requests.append(Recorded(
+                    authorization: request.headers[.authorization], traceparent: request.headers[HTTPField.Name("traceparent")!], body: json))
                 return state.reply
             }
             if reply.delay > .zero { try await Task.sleep(for: reply.delay) }
