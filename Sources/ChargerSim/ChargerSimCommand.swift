@@ -21,6 +21,7 @@ struct ChargerSimCommand: AsyncParsableCommand {
     @Option(help: "Random seed, for repeatable runs (env SEED, default random).") var seed: UInt64?
     @Flag(help: "Walk-in drivers start and stop sessions by themselves now and then (env AUTO=1).") var auto = false
     @Flag(help: "The simulated clock starts paused: it moves only through POST /api/clock/... (env PAUSED=1).") var paused = false
+    @Option(name: .customLong("trace-records"), help: "Hop records kept for GET /debug/traces/ID, 0 for none (env TRACE_RECORDS, default 10000).") var traceRecords: Int?
     @Option(name: .customLong("clock-start"), help: "Simulated time at launch, ISO-8601 (env CLOCK_START, default now).") var clockStart: String?
 
     func run() async throws {
@@ -44,8 +45,9 @@ struct ChargerSimCommand: AsyncParsableCommand {
             guard let start = Timestamp.date(from: text) else { throw ValidationError("CLOCK_START must be an ISO-8601 time: \(text)") }
             configuration.clockStart = start
         }
-        guard configuration.meterInterval > 0, configuration.speed > 0 else {
-            throw ValidationError("METER_INTERVAL and SPEED must be positive")
+        configuration.traceRecords = try env.int(traceRecords, "TRACE_RECORDS", default: configuration.traceRecords)
+        guard configuration.meterInterval > 0, configuration.speed > 0, configuration.traceRecords >= 0 else {
+            throw ValidationError("METER_INTERVAL and SPEED must be positive, TRACE_RECORDS 0 or more")
         }
 
         let logger = Logger(label: "charger-sim")

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HopTrace
 import Logging
 import Messages
 import NIOConcurrencyHelpers
@@ -18,6 +19,10 @@ import ServiceRuntime
 /// Bounded: past `capacity` waiting events, new meter values are dropped (one log line when it
 /// starts, one when it is over). A meter value carries the register, so the next one makes up
 /// for it; every other event is kept.
+///
+/// An event emitted while a traced request was handled (a remote start's `session_started`)
+/// keeps that trace: its request carries the `traceparent`, and a batch holds events of one
+/// trace only.
 final class EventDelivery: Service, Sendable {
     static let capacity = 100_000
     static let laneCount = 32
@@ -36,9 +41,11 @@ final class EventDelivery: Service, Sendable {
     private let httpClient: HTTPClient
     private let endpoint: String
     private let secret: String
+    private let traces: TraceRecorder?
     private let logger: Logger
 
-    init(httpClient: HTTPClient, backendURL: String, secret: String, logger: Logger) {
+    init(httpClient: HTTPClient, backendURL: String, secret: String, traces: TraceRecorder? = nil, logger: Logger) {
+        self.traces = traces
         lanes = (0..<Self.laneCount).map { _ in EventLane() }
         self.httpClient = httpClient
         var base = backendURL
@@ -70,7 +77,7 @@ final class EventDelivery: Service, Sendable {
             backlog.waiting += 1
             return true
         }
-        if accepted { lanes[Self.lane(of: event.chargerID)].append(event) }
+        if accepted { lanes[Self.lane(of: event.chargerID)].append(TracedEvent(event: event, trace: TraceParent.current)) }
     }
 
     /// FNV-1a of the charger id: the same lane for the same charger, in every run.
@@ -122,19 +129,32 @@ final class EventDelivery: Service, Sendable {
     }
 
     /// One request for the batch: a single event as an object, several as an array.
-    private func deliver(_ batch: [CMSEvent]) async {
+    private func deliver(_ traced: [TracedEvent]) async {
         var attempt = 0
+        let batch = traced.map(\.event)
         let json = batch.count == 1 ? FleetSimulator.json(batch[0]) : .array(batch.map(FleetSimulator.json))
         let body = ByteBuffer(bytes: JSONWriter.bytes(json))
         let first = batch[0].event
+        let trace = traced[0].trace
+        let call = trace?.child()
+        let started = Date()
+        func record(status: Int?, failed: Bool, detail: String? = nil) {
+            guard let traces, let trace, let call else { return }
+            let names = Array(Set(batch.map(\.event.rawValue))).sorted().joined(separator: ", ")
+            traces.record(
+                "POST /api/cms/events (\(names))", span: call, parentSpanID: trace.spanID, started: started, status: status,
+                failed: failed, detail: detail ?? (attempt > 0 ? "after \(attempt) retries" : nil))
+        }
         while true {
             do {
-                let request = HTTPClientRequest.jsonPost(url: endpoint, bearer: secret, body: body)
+                var request = HTTPClientRequest.jsonPost(url: endpoint, bearer: secret, body: body)
+                if let call { request.headers.add(name: "traceparent", value: call.description) }
                 let response = try await httpClient.execute(request, timeout: .seconds(10))
                 let answer = try await response.body.collect(upTo: 1 << 20)
                 let status = response.status.code
                 if (200..<300).contains(status) {
                     logRefusals(in: answer, of: batch)
+                    record(status: Int(status), failed: false)
                     return
                 }
                 if !Self.isRetryable(status) {
@@ -142,6 +162,7 @@ final class EventDelivery: Service, Sendable {
                     logger.error("backend refused events", metadata: [
                         "event": "\(first)", "events": "\(batch.count)", "status": "\(status)", "body": "\(String(buffer: answer).prefix(200))",
                     ])
+                    record(status: Int(status), failed: true, detail: "refused: \(String(buffer: answer).prefix(200))")
                     return
                 }
                 if attempt == 0 { logger.warning("backend failed events; retrying", metadata: ["event": "\(first)", "status": "\(status)"]) }
@@ -152,6 +173,7 @@ final class EventDelivery: Service, Sendable {
             // While shutting down, each batch gets one attempt: a dead backend must not hold the exit.
             if Task.isShuttingDownGracefully {
                 logger.error("shutting down with the backend unreachable; events lost", metadata: ["events": "\(batch.count)"])
+                record(status: nil, failed: true, detail: "lost: the backend was unreachable at shutdown")
                 return
             }
             attempt += 1
@@ -172,17 +194,23 @@ final class EventDelivery: Service, Sendable {
     }
 }
 
-/// One lane's queue: events in order, taken a batch at a time.
+/// An event and the trace of the request it was emitted for.
+struct TracedEvent: Sendable {
+    let event: CMSEvent
+    let trace: TraceParent?
+}
+
+/// One lane's queue: events in order, taken a batch at a time (a batch keeps to one trace).
 final class EventLane: Sendable {
     private struct State {
-        var events = CircularBuffer<CMSEvent>()
+        var events = CircularBuffer<TracedEvent>()
         var waiter: CheckedContinuation<Void, Never>?
         var finished = false
     }
 
     private let state = NIOLockedValueBox(State())
 
-    func append(_ event: CMSEvent) {
+    func append(_ event: TracedEvent) {
         let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
             state.events.append(event)
             defer { state.waiter = nil }
@@ -201,11 +229,16 @@ final class EventLane: Sendable {
     }
 
     /// Up to `limit` events once there is at least one; nil once finished and empty.
-    func take(upTo limit: Int) async -> [CMSEvent]? {
+    func take(upTo limit: Int) async -> [TracedEvent]? {
         while true {
-            let taken = state.withLockedValue { state -> [CMSEvent]?? in
+            let taken = state.withLockedValue { state -> [TracedEvent]?? in
+                if let trace = state.events.first?.trace {
+                    let count = min(limit, state.events.prefix { $0.trace == trace }.count)
+                    defer { state.events.removeFirst(count) }
+                    return .some(Array(state.events.prefix(count)))
+                }
                 if !state.events.isEmpty {
-                    let count = min(limit, state.events.count)
+                    let count = min(limit, state.events.prefix { $0.trace == nil }.count)
                     defer { state.events.removeFirst(count) }
                     return .some(Array(state.events.prefix(count)))
                 }

@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import Fleet
 import Foundation
+import HopTrace
+import HopTraceHTTP
 import Hummingbird
 import Logging
 import Messages
@@ -13,13 +15,17 @@ struct SimulatorApplication {
     let simulator: FleetSimulator
     let delivery: EventDelivery
     let clock: SimulatedClock
+    /// nil when tracing is off.
+    let traces: TraceRecorder?
     let logger: Logger
 
     init(configuration: SimulatorConfiguration, fleet: FleetDefinition, httpClient: HTTPClient, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        let traces = configuration.traceRecords > 0 ? TraceRecorder(program: "charger-sim", capacity: configuration.traceRecords) : nil
+        self.traces = traces
         let delivery = EventDelivery(
-            httpClient: httpClient, backendURL: configuration.backendURL, secret: configuration.cmsSecret, logger: logger)
+            httpClient: httpClient, backendURL: configuration.backendURL, secret: configuration.cmsSecret, traces: traces, logger: logger)
         self.delivery = delivery
         clock = SimulatedClock(origin: configuration.clockStart ?? Date(), speed: configuration.speed, paused: configuration.paused)
         simulator = FleetSimulator(fleet: fleet, configuration: configuration, clock: clock, logger: logger, emit: { delivery.enqueue($0) })
@@ -27,7 +33,9 @@ struct SimulatorApplication {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
+        if let traces { router.add(middleware: TraceMiddleware(recorder: traces)) }
         router.get("/health") { _, _ in Self.json(["status": "ok"]) }
+        router.addTraceRoute(recorder: traces)
         router.get("/api/chargers") { request, _ in
             guard authorized(request) else { return Self.unauthenticated }
             let statuses = await simulator.statuses()

@@ -21,6 +21,8 @@ struct SimulatorConfiguration: Sendable {
     var clockStart: Date?
     /// Mean simulated seconds between two walk-in drivers at a free connector.
     var meanArrival: Double = 20 * 60
+    /// Hop records kept for `GET /debug/traces/ID`; 0 keeps none.
+    var traceRecords = 10_000
 
     init(cmsSecret: String) { self.cmsSecret = cmsSecret }
 

@@ -3,6 +3,8 @@ import AsyncHTTPClient
 import Fleet
 import Foundation
 import GRDB
+import HopTrace
+import HopTraceHTTP
 import Hummingbird
 import Logging
 import Messages
@@ -21,17 +23,21 @@ struct BackendApplication {
     let relay: OutboxRelay
     let cms: CMSClient
     let fleet: FleetDefinition
+    /// nil when tracing is off.
+    let traces: TraceRecorder?
     let logger: Logger
 
     init(configuration: BackendConfiguration, fleet: FleetDefinition, httpClient: HTTPClient, logger: Logger) throws {
         self.configuration = configuration
         self.fleet = fleet
         self.logger = logger
+        let traces = configuration.traceRecords > 0 ? TraceRecorder(program: "mock-backend", capacity: configuration.traceRecords) : nil
+        self.traces = traces
         database = try BackendDatabase(path: configuration.databasePath, fleet: fleet)
         // The CMS's own announcement, from before a restart, beats the configured default.
         let cmsURL = try database.setting(BackendDatabase.announcedCMSURL) ?? configuration.cmsURL
-        cms = CMSClient(httpClient: httpClient, baseURL: cmsURL, secret: configuration.cmsSecret, logger: logger)
-        relay = OutboxRelay(database: database, redis: RedisClient(url: try RedisURL(configuration.redisURL)), logger: logger)
+        cms = CMSClient(httpClient: httpClient, baseURL: cmsURL, secret: configuration.cmsSecret, traces: traces, logger: logger)
+        relay = OutboxRelay(database: database, redis: RedisClient(url: try RedisURL(configuration.redisURL)), traces: traces, logger: logger)
         actions = ChargingActions(database: database, cms: cms, logger: logger)
         events = CMSEventHandler(database: database, cms: cms, relay: relay, logger: logger)
         let signer = HS256(secret: configuration.jwtSecret)
@@ -47,11 +53,12 @@ struct BackendApplication {
             BackendRoute(.post, "/api/websocket/message", websocketMessage),
             BackendRoute(.post, "/api/cms/events", cmsEvent),
             BackendRoute(.post, "/api/testing/reset", reset),
+            BackendRoute(.get, "/debug/traces/{trace}") { [traces] request in TraceRoute.response(request, recorder: traces) },
         ] + auth.routes
     }
 
     func router() -> Router<BasicRequestContext> {
-        BackendRoute.router(routes, logger: logger)
+        BackendRoute.router(routes, traces: traces, logger: logger)
     }
 
     func application(onBound: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {

@@ -11,6 +11,8 @@ struct BackendConfiguration: Sendable {
     /// Minutes, as jwt-auth's `JWT_TTL`.
     var tokenTTLMinutes = 60
     var issuer = "http://127.0.0.1:8000/api/auth/login"
+    /// Hop records kept for `GET /debug/traces/ID`; 0 keeps none.
+    var traceRecords = 10_000
 
     init(jwtSecret: String, cmsSecret: String) {
         self.jwtSecret = jwtSecret

@@ -1,6 +1,7 @@
 import Fleet
 import Foundation
 import GRDB
+import HopTrace
 
 /// The SQLite database: versioned migrations, WAL, foreign keys; seeded on first start.
 struct BackendDatabase: Sendable {
@@ -26,7 +27,10 @@ struct BackendDatabase: Sendable {
     }
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.write(body)
+        // The writer's queue may run the body on another thread: the request's trace goes with it
+        // (the outbox keeps it with each message).
+        let trace = TraceParent.current
+        return try pool.write { db in try TraceParent.$current.withValue(trace) { try body(db) } }
     }
 
     /// `settings` key of the URL the CMS last announced (`cms_online`).
@@ -162,6 +166,9 @@ struct BackendDatabase: Sendable {
                 CREATE UNIQUE INDEX sessions_one_per_user ON sessions(user_id)
                     WHERE status IN ('initiated', 'charging', 'stopping') AND user_id IS NOT NULL;
                 """)
+        }
+        migrator.registerMigration("v4: the trace of each outbox message") { db in
+            try db.execute(sql: "ALTER TABLE outbox ADD COLUMN traceparent TEXT")
         }
         return migrator
     }

@@ -1,3 +1,5 @@
+import HopTrace
+import HopTraceHTTP
 import Hummingbird
 import Logging
 
@@ -14,9 +16,11 @@ struct BackendRoute: Sendable {
         self.handler = handler
     }
 
-    /// A router whose middleware answers errors as Laravel does, serving `routes`.
-    static func router(_ routes: [BackendRoute], logger: Logger) -> Router<BasicRequestContext> {
+    /// A router whose middleware answers errors as Laravel does, serving `routes`; traced
+    /// requests are recorded, with the status the error middleware gave them.
+    static func router(_ routes: [BackendRoute], traces: TraceRecorder? = nil, logger: Logger) -> Router<BasicRequestContext> {
         let router = Router()
+        if let traces { router.add(middleware: TraceMiddleware(recorder: traces)) }
         let table = Dictionary(grouping: routes, by: \.path).mapValues { $0.map(\.method) }
         router.add(middleware: LaravelErrorMiddleware(routes: table, logger: logger))
         for route in routes {

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HopTrace
 import Logging
 import Messages
 import NIOConcurrencyHelpers
@@ -14,10 +15,12 @@ final class CMSClient: Sendable {
     private let httpClient: HTTPClient
     private let secret: String
     private let baseURL: NIOLockedValueBox<String>
+    private let traces: TraceRecorder?
     private let logger: Logger
 
-    init(httpClient: HTTPClient, baseURL: String, secret: String, logger: Logger) {
+    init(httpClient: HTTPClient, baseURL: String, secret: String, traces: TraceRecorder? = nil, logger: Logger) {
         self.httpClient = httpClient
+        self.traces = traces
         self.baseURL = NIOLockedValueBox(baseURL)
         self.secret = secret
         self.logger = logger
@@ -49,12 +52,31 @@ final class CMSClient: Sendable {
     private func post<Body: Encodable>(_ path: String, body: Body) async throws -> RemoteCommandResult {
         var base = url
         while base.hasSuffix("/") { base.removeLast() }
-        let request = HTTPClientRequest.jsonPost(url: base + path, bearer: secret, body: ByteBuffer(bytes: try JSONCoding.encode(body)))
-        let response = try await httpClient.execute(request, timeout: .seconds(5))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
+        var request = HTTPClientRequest.jsonPost(url: base + path, bearer: secret, body: ByteBuffer(bytes: try JSONCoding.encode(body)))
+        // The request's trace goes on to the CMS, as a hop of its own.
+        let trace = TraceParent.current
+        let call = trace?.child()
+        if let call { request.headers.add(name: "traceparent", value: call.description) }
+        let started = Date()
+        func record(status: Int?, detail: String?) {
+            guard let traces, let trace, let call else { return }
+            traces.record("CMS POST \(path)", span: call, parentSpanID: trace.spanID, started: started, status: status,
+                          failed: detail != nil, detail: detail)
+        }
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await httpClient.execute(request, timeout: .seconds(5))
+            bytes = try await response.body.collect(upTo: 1 << 20)
+        } catch {
+            record(status: nil, detail: "\(Self.unreachable): \(error)")
+            throw error
+        }
         guard let result = try? JSONCoding.decode(RemoteCommandResult.self, from: Data(bytes.readableBytesView)) else {
+            record(status: Int(response.status.code), detail: "no command status in the answer")
             throw CMSError.invalidAnswer(status: Int(response.status.code))
         }
+        record(status: Int(response.status.code), detail: result.isAccepted ? nil : "\(result.status): \(result.reason ?? "no reason given")")
         logger.info("CMS answered", metadata: ["path": "\(path)", "status": "\(result.status)"])
         return result
     }

@@ -19,6 +19,7 @@ struct MockBackendCommand: AsyncParsableCommand {
     @Option(name: .customLong("cms-url"), help: "charger-sim's API (env CMS_URL, default http://127.0.0.1:9000).") var cmsURL: String?
     @Option(name: .customLong("cms-secret"), help: "Secret shared with the CMS (env CMS_SECRET, required).") var cmsSecret: String?
     @Option(help: "Fleet file, JSON (env FLEET, default the built-in CP001 to CP010).") var fleet: String?
+    @Option(name: .customLong("trace-records"), help: "Hop records kept for GET /debug/traces/ID, 0 for none (env TRACE_RECORDS, default 10000).") var traceRecords: Int?
     @Option(name: .customLong("jwt-ttl"), help: "Minutes the tokens it issues are valid, as jwt-auth's JWT_TTL (env JWT_TTL, default 60).") var jwtTTL: Int?
 
     func run() async throws {
@@ -33,6 +34,8 @@ struct MockBackendCommand: AsyncParsableCommand {
         configuration.cmsURL = env.string(cmsURL, "CMS_URL", default: configuration.cmsURL)
         configuration.fleetPath = env.optionalString(fleet, "FLEET")
         configuration.tokenTTLMinutes = try env.int(jwtTTL, "JWT_TTL", default: configuration.tokenTTLMinutes)
+        configuration.traceRecords = try env.int(traceRecords, "TRACE_RECORDS", default: configuration.traceRecords)
+        guard configuration.traceRecords >= 0 else { throw ValidationError("TRACE_RECORDS must be 0 or more") }
         guard configuration.tokenTTLMinutes > 0 else { throw ValidationError("JWT_TTL must be a positive number of minutes") }
 
         let logger = Logger(label: "mock-backend")

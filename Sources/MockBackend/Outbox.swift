@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import HopTrace
 import Logging
 import Messages
 import NIOConcurrencyHelpers
@@ -13,8 +14,11 @@ import ServiceLifecycle
 enum Outbox {
     static func enqueue<Message: Encodable>(_ message: Message, to channel: UserChannel, user userID: Int, in db: Database) throws {
         try db.run(
-            sql: "INSERT INTO outbox (channel, payload, created_at) VALUES (?, ?, ?)",
-            arguments: [channel.name(forUser: userID), JSONWriter.string(try JSONValue(encoding: message)), Timestamp.now()])
+            sql: "INSERT INTO outbox (channel, payload, created_at, traceparent) VALUES (?, ?, ?, ?)",
+            arguments: [
+                channel.name(forUser: userID), JSONWriter.string(try JSONValue(encoding: message)), Timestamp.now(),
+                TraceParent.current?.description,
+            ])
     }
 }
 
@@ -23,6 +27,7 @@ enum Outbox {
 final class OutboxRelay: Service, Sendable {
     private let database: BackendDatabase
     private let redis: RedisClient
+    private let traces: TraceRecorder?
     private let logger: Logger
     private let wakes: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
@@ -30,9 +35,10 @@ final class OutboxRelay: Service, Sendable {
     private let backoff = Backoff(initial: .milliseconds(50), maximum: .seconds(2))
     private let batchSize = 256
 
-    init(database: BackendDatabase, redis: RedisClient, logger: Logger) {
+    init(database: BackendDatabase, redis: RedisClient, traces: TraceRecorder? = nil, logger: Logger) {
         self.database = database
         self.redis = redis
+        self.traces = traces
         self.logger = logger
         (wakes, wakeContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
@@ -55,15 +61,27 @@ final class OutboxRelay: Service, Sendable {
         await redis.close()
     }
 
+    /// A traced message's PUBLISH, with its receivers: none is the hop that went wrong when a
+    /// push never arrives.
+    private func recordPublish(_ channel: String, _ payload: String, _ traceparent: String?, reply: RESPValue, started: Date) {
+        guard let traces, let trace = traceparent.flatMap({ TraceParent($0) }) else { return }
+        let receivers: Int? = if case .integer(let count) = reply { Int(count) } else { nil }
+        traces.record(
+            "PUBLISH \(channel)", span: trace.child(), parentSpanID: trace.spanID, started: started, status: receivers,
+            failed: receivers == 0, detail: receivers == 0 ? "no subscriber: the user has no socket on any gateway" : nil,
+            digest: PayloadDigest.of(payload.utf8))
+    }
+
     /// Publishes until the outbox is empty or the task is cancelled.
     private func drain() async {
         var attempt = 0
         while !Task.isCancelled {
-            let batch: [(id: Int64, channel: String, payload: String)]
+            let batch: [(id: Int64, channel: String, payload: String, traceparent: String?)]
             do {
                 batch = try database.read { [batchSize] db in
-                    try Row.fetchAll(db.cached("SELECT id, channel, payload FROM outbox ORDER BY id LIMIT ?"), arguments: [batchSize])
-                        .map { ($0["id"], $0["channel"], $0["payload"]) }
+                    try Row.fetchAll(
+                        db.cached("SELECT id, channel, payload, traceparent FROM outbox ORDER BY id LIMIT ?"), arguments: [batchSize]
+                    ).map { ($0["id"], $0["channel"], $0["payload"], $0["traceparent"]) }
                 }
             } catch {
                 logger.error("could not read the outbox", metadata: ["error": "\(error)"])
@@ -74,6 +92,7 @@ final class OutboxRelay: Service, Sendable {
             // One pipelined write for the batch; the replies say how far it got.
             var published: Int64?
             var failure: (any Error)?
+            let started = Date()
             do {
                 let replies = try await redis.pipeline(batch.map { ["PUBLISH", $0.channel, $0.payload] })
                 for (entry, reply) in zip(batch, replies) {
@@ -82,6 +101,7 @@ final class OutboxRelay: Service, Sendable {
                         break
                     }
                     published = entry.id
+                    recordPublish(entry.channel, entry.payload, entry.traceparent, reply: reply, started: started)
                 }
             } catch {
                 failure = error
