@@ -1,6 +1,7 @@
 import AppConnection
 import ArgumentParser
 import Foundation
+import HopTrace
 import Logging
 import Messages
 import NIOWebSocket
@@ -23,7 +24,10 @@ struct SendCommand: AsyncParsableCommand {
             throw ValidationError("--data must be a JSON object")
         }
         let connection = GatewayConnection(gatewayURL: options.resolvedGatewayURL, token: try options.resolvedToken(), logger: logger)
-        let message = ClientMessage(action: ActionName(rawValue: action), data: payload)
+        // The action's trace: `client trace` shows what each hop did with it.
+        let trace = TraceParent.random()
+        let message = ClientMessage(action: ActionName(rawValue: action), data: payload, traceparent: trace.description)
+        FileHandle.standardError.write(Data("trace \(trace.traceID)\n".utf8))
         let printer = MessagePrinter()
         let outcome = ResultBox()
         do {

@@ -59,7 +59,9 @@ public actor LocalStack {
         }
         let gatewayPort = try await supervisor.launch(
             "gateway",
-            ["--host", host, "--port", String(configuration.gatewayPort), "--redis-url", urls.redis, "--backend-url", urls.backend],
+            ["--host", host, "--port", String(configuration.gatewayPort), "--redis-url", urls.redis, "--backend-url", urls.backend,
+             // The stack's gateway keeps hop records: `client trace` and the scenarios' timelines read them.
+             "--trace-records", "10000"],
             environment: environment)
         urls.gateway = "ws://\(host):\(gatewayPort)"
         try await StackHealth.http(urls.gatewayHTTP + "/health")

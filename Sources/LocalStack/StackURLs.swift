@@ -29,6 +29,7 @@ public struct StackURLs: Sendable, Equatable {
           redis        \(redis)
         try it:
           JWT_SECRET=\(secret) client connect --gateway-url \(gateway) --user 123
+          client trace TRACE_ID   (the timeline of an action across the hops; client send prints its trace)
         Ctrl-C stops everything.
 
         """

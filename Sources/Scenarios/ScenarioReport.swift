@@ -1,4 +1,5 @@
 import Foundation
+import HopTrace
 import Messages
 
 /// The run's results as people and CI read them: progress lines, a summary, JUnit XML (which
@@ -17,6 +18,10 @@ public enum ScenarioReport {
         if step.status == .failed {
             line += "\n\(indent)     at \(step.location)\n\(indent)     \(step.message ?? "failed")"
             for detail in step.details { line += "\n\(indent)     \(detail)" }
+            if let timeline = step.timeline {
+                line += "\n\(indent)     timeline of the action (✗ where it went wrong, ! where that showed):"
+                for hop in timeline.lines() { line += "\n\(indent)       \(hop)" }
+            }
         }
         return line
     }
@@ -74,6 +79,12 @@ public enum ScenarioReport {
                     ]
                     if let message = step.message { fields["message"] = .string(message) }
                     if !step.details.isEmpty { fields["details"] = .array(step.details.map(JSONValue.string)) }
+                    if let timeline = step.timeline {
+                        fields["timeline"] = [
+                            "trace_id": .string(timeline.traceID),
+                            "hops": (try? JSONValue(encoding: timeline.hops)) ?? .array([]),
+                        ]
+                    }
                     return .object(fields)
                 }),
             ]

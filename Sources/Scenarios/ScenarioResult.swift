@@ -1,3 +1,5 @@
+import HopTrace
+
 /// What a run found, scenario by scenario and step by step.
 public struct StepResult: Sendable {
     public enum Status: String, Sendable { case passed, failed, skipped }
@@ -13,6 +15,8 @@ public struct StepResult: Sendable {
     public var details: [String] = []
     /// Nesting inside `parallel` and `repeat`.
     public var depth = 0
+    /// A failed step's action across the hops (its own `send`, or the last one before it).
+    public var timeline: TraceTimeline?
 }
 
 public struct ScenarioResult: Sendable {

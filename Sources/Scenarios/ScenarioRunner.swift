@@ -1,6 +1,7 @@
 import AppConnection
 import AsyncHTTPClient
 import Foundation
+import HopTrace
 import LocalStack
 import Logging
 import Messages
@@ -37,6 +38,11 @@ public struct ScenarioRunner: Sendable {
         }
         result.steps = await execution.run(scenario.steps, depth: 0, onStep: onStep)
         await execution.closeAll()
+        do {
+            result.notes += try await control.restartStoppedPrograms()
+        } catch {
+            result.notes.append("could not start again what the scenario stopped: \(error)")
+        }
         result.seconds = (ContinuousClock.now - started).seconds
         return result
     }
@@ -60,6 +66,8 @@ actor ScenarioExecution {
     var clockSpeed: Double
     /// Simulated seconds between two meter values: how far a paused clock moves per step.
     var meterStep = 60.0
+    /// The trace of the last action sent: a failed step shows its timeline.
+    var lastTrace: TraceParent?
 
     init(scenario: Scenario, control: StackControl, logger: Logger, log: StackLog?) {
         self.scenario = scenario
@@ -129,6 +137,14 @@ actor ScenarioExecution {
                 result.status = .failed
                 result.message = "\(error)"
                 result.details = stackLogLines(since: stepStarted)
+            }
+            // A block's failure is its inner step's, which has the timeline already.
+            if result.status == .failed, inner.isEmpty, let trace = lastTrace {
+                let (timeline, unavailable) = await TraceCollector(
+                    gateway: control.endpoints.gatewayHTTP, backend: control.endpoints.backend, cms: control.endpoints.cms
+                ).timeline(of: trace.traceID)
+                result.timeline = timeline
+                result.details += unavailable.map { "trace not available from \($0)" }
             }
             result.seconds = (ContinuousClock.now - started).seconds
             results.append(result)
@@ -253,6 +269,10 @@ actor ScenarioExecution {
             var message = send.extra.mapValues(variables.resolve)
             message["action"] = .string(send.action!)
             message["data"] = variables.resolve(send.data)
+            // Each action its own trace, unless the scenario gives one.
+            let trace = message["traceparent"]?.stringValue.flatMap { TraceParent($0) } ?? TraceParent.random()
+            if message["traceparent"] == nil { message["traceparent"] = .string(trace.description) }
+            lastTrace = trace
             text = JSONWriter.string(.object(message))
         }
         let start = await phone.messageCount

@@ -104,6 +104,20 @@ public struct StackControl: Sendable {
         guard answer.status == 200 else { throw ClientStepError("charger-sim refused /api/clock/\(path) (\(answer.status)): \(answer.text)") }
     }
 
+    /// Starts again each program of the local stack that a scenario stopped or killed and left
+    /// so: the next scenario finds the whole stack, whatever the last one did. Says which.
+    func restartStoppedPrograms() async throws -> [String] {
+        guard let local else { return [] }
+        var notes: [String] = []
+        for name in await local.supervisor.programs {
+            guard await !local.supervisor.isRunning(name) else { continue }
+            try await local.supervisor.restart(name)
+            try await local.waitUntilHealthy(name)
+            notes.append("\(name) was left stopped by the scenario and was started again for the next one")
+        }
+        return notes
+    }
+
     /// The stack back to its seeded state: charger-sim first (so that no old event reaches the
     /// backend after its reset), then the backend's database, then Redis's keys.
     func reset(seed: UInt64, clock: ClockSetting) async throws -> [String] {

@@ -41,9 +41,41 @@ struct ScenarioRunnerTests {
             #expect(failure.location.line == 11)
             #expect(failure.message == #"the response does not match: data.status: expected "Faulted", got "Available""#)
             #expect(failure.details.contains { $0.hasPrefix("received: ") && $0.contains(#""charger_id":"CP001""#) })
+            // The failed step's action across the hops: the gateway got it, the backend answered it.
+            let timeline = try #require(failure.timeline)
+            #expect(timeline.hops.contains { $0.program == "gateway" && $0.name == "action get_charger_status from user 123" })
+            #expect(timeline.hops.contains { $0.program == "mock-backend" && $0.name == "POST /api/websocket/message" && $0.status == 200 })
+            #expect(timeline.hops.allSatisfy { $0.traceID == timeline.traceID })
+            #expect(timeline.firstFailure == nil)
+            let text = ScenarioReport.progressLine(failure)
+            #expect(text.contains("timeline of the action"))
+            #expect(text.contains("mock-backend  POST /api/websocket/message"))
             let junit = ScenarioReport.junit([result])
             #expect(junit.contains(#"<testsuites name="scenarios" tests="1" failures="1""#))
             #expect(junit.contains("CP001 is faulted (it is not): the response does not match: data.status: expected &quot;Faulted&quot;"))
+        }
+    }
+
+    @Test func theTimelineMarksTheHopThatWentWrong() async throws {
+        try await Self.withStack { runner in
+            let result = await runner.run(try Self.load("failing-backend-down.yaml"))
+            #expect(result.steps.map(\.status) == [.passed, .passed, .failed])
+            let failure = try #require(result.failure)
+            #expect(failure.title == "start charging with the backend stopped")
+            let timeline = try #require(failure.timeline)
+            // The gateway's call to the backend is the first hop that went wrong; the backend recorded nothing.
+            let wrong = try #require(timeline.firstFailure)
+            #expect(wrong.program == "gateway")
+            #expect(wrong.name == "POST /api/websocket/message")
+            #expect(wrong.status == nil)
+            #expect(wrong.detail?.isEmpty == false)
+            #expect(!timeline.hops.contains { $0.program == "mock-backend" })
+            #expect(timeline.lines().contains { $0.hasPrefix("✗") && $0.contains("POST /api/websocket/message") })
+            // The next scenario finds the backend running again.
+            #expect(result.notes.contains { $0.contains("was left stopped by the scenario") })
+            let next = await runner.run(try Self.load("failing-expectation.yaml"))
+            #expect(next.error == nil)
+            #expect(next.steps.map(\.status) == [.passed, .passed, .failed, .skipped])
         }
     }
 
