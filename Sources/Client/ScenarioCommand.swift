@@ -22,9 +22,10 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         discussion: """
             Without --gateway-url, starts the stack itself on free ports (mock-redis, or --redis-server; \
             mock-backend; charger-sim with a paused clock; gateway), resets it before each scenario, and \
-            stops it at the end. With --gateway-url and --backend-url, runs against a stack that is \
-            already running (--sim-url for charger-sim's steps; --no-reset for a backend without \
-            /api/testing/reset).
+            stops it at the end. A file's `stack:` may name a running stack instead (its URLs, \
+            ${NAME} from the environment). With --gateway-url and --backend-url, every scenario runs \
+            against that running stack (--sim-url for charger-sim's steps; --no-reset for a backend \
+            without /api/testing/reset).
             """)
 
     @Argument(help: "Scenario files, or folders of them (their .yaml and .yml files, by name).") var paths: [String]
@@ -59,21 +60,23 @@ struct ScenarioRunCommand: AsyncParsableCommand {
 
         let started = ContinuousClock.now
         let log = StackLog(echo: verbose)
-        var local: LocalStack?
-        let endpoints: StackEndpoints
+        // --gateway-url points every scenario at one running stack; otherwise each file's
+        // `stack:` says, and the local stack starts only if some scenario runs on it.
+        var given: StackEndpoints?
         if let gatewayURL {
             guard let backendURL else {
                 StandardError.write("--gateway-url needs --backend-url as well\n")
                 throw ExitCode(2)
             }
-            endpoints = StackEndpoints(
+            given = StackEndpoints(
                 gateway: gatewayURL, backend: backendURL, cms: simURL, redis: redisURL,
                 jwtSecret: configuration.jwtSecret, cmsSecret: configuration.cmsSecret)
-        } else {
+        }
+        var local: (stack: LocalStack, endpoints: StackEndpoints)?
+        if given == nil, scenarios.contains(where: { $0.stack == .local }) {
             let stack = LocalStack(configuration: configuration, log: log)
-            local = stack
             do {
-                endpoints = StackEndpoints(try await stack.start(), configuration: configuration)
+                local = (stack, StackEndpoints(try await stack.start(), configuration: configuration))
             } catch {
                 let recent = log.lines(since: .distantPast).suffix(20).map { "  [\($0.program)] \($0.text)" }
                 StandardError.write((["the stack could not start: \(error)"] + recent).joined(separator: "\n") + "\n")
@@ -83,19 +86,33 @@ struct ScenarioRunCommand: AsyncParsableCommand {
             StandardError.write("stack up in \(String(format: "%.2f", (ContinuousClock.now - started).seconds)) s\n")
         }
 
-        var runner = ScenarioRunner(control: StackControl(endpoints: endpoints, local: local), logger: Logger.client(), log: local == nil ? nil : log)
-        runner.reset = !noReset
         var results: [ScenarioResult] = []
         for scenario in scenarios {
+            let control: StackControl
+            var reset = !noReset
+            switch (given, scenario.stack, local) {
+            case (let given?, _, _):
+                control = StackControl(endpoints: given, local: nil)
+            case (nil, .running(let running), _):
+                control = StackControl(endpoints: StackEndpoints(
+                    gateway: running.gateway, backend: running.backend, cms: running.sim, redis: running.redis,
+                    jwtSecret: running.jwtSecret ?? configuration.jwtSecret, cmsSecret: running.cmsSecret ?? configuration.cmsSecret), local: nil)
+                reset = reset && running.reset
+            case (nil, .local, let local?):
+                control = StackControl(endpoints: local.endpoints, local: local.stack)
+            case (nil, .local, nil):
+                preconditionFailure("the local stack starts when a scenario needs it")
+            }
+            var runner = ScenarioRunner(control: control, logger: Logger.client(), log: control.local == nil ? nil : log)
+            runner.reset = reset
             StandardError.write("\(scenario.name)  (\(scenario.file))\n")
             let result = await runner.run(scenario) { step in StandardError.write(ScenarioReport.progressLine(step) + "\n") }
             if let error = result.error { StandardError.write("  FAIL \(error)\n") }
+            for note in result.notes { StandardError.write("  note: \(note)\n") }
             StandardError.write("  \(result.passed ? "passed" : "FAILED") in \(String(format: "%.2f", result.seconds)) s\n")
             results.append(result)
-            // A scenario that stopped a program must not leave the next one without it.
-            if let local { await Self.restartStopped(local) }
         }
-        await local?.stop()
+        await local?.stack.stop()
 
         StandardError.write(ScenarioReport.summary(results, wallSeconds: (ContinuousClock.now - started).seconds) + "\n")
         if let junit {
@@ -107,14 +124,6 @@ struct ScenarioRunCommand: AsyncParsableCommand {
         }
         if json { StandardOutput.write(ScenarioReport.json(results)) }
         if results.contains(where: { !$0.passed }) { throw ExitCode(1) }
-    }
-
-    /// Brings back every program a failed scenario left stopped.
-    private static func restartStopped(_ stack: LocalStack) async {
-        for name in await stack.supervisor.programs where await !stack.supervisor.isRunning(name) {
-            _ = try? await stack.supervisor.restart(name)
-            try? await stack.waitUntilHealthy(name)
-        }
     }
 }
 

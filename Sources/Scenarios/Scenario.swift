@@ -14,10 +14,40 @@ public struct Scenario: Sendable {
     public var steps: [Step] = []
     /// Tags to select scenarios by (`--tag`).
     public var tags: [String] = []
+    /// The stack it runs against: the one `client scenario run` starts, or one running elsewhere.
+    public var stack = StackSetting.local
 
     public init(name: String, file: String) {
         self.name = name
         self.file = file
+    }
+}
+
+/// Which stack a scenario runs against (`stack:`).
+public enum StackSetting: Sendable, Equatable {
+    /// The stack that `client scenario run` starts itself on free ports and stops after.
+    case local
+    /// A stack that runs elsewhere: a real Laravel and Redis, or `client up` on a laptop.
+    case running(RunningStack)
+}
+
+/// Where a running stack is, as a scenario file gives it (`${NAME}` read from the environment).
+public struct RunningStack: Sendable, Equatable {
+    /// ws:// or wss://
+    public var gateway: String
+    public var backend: String
+    /// charger-sim, for fault, clock and walk-in steps; nil for a real CMS.
+    public var sim: String?
+    public var redis: String?
+    /// nil: the run's (`--jwt-secret`, `JWT_SECRET`).
+    public var jwtSecret: String?
+    public var cmsSecret: String?
+    /// false for a backend without `POST /api/testing/reset` (a real Laravel).
+    public var reset = true
+
+    public init(gateway: String, backend: String) {
+        self.gateway = gateway
+        self.backend = backend
     }
 }
 

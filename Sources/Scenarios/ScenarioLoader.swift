@@ -27,7 +27,8 @@ public enum ScenarioLoader {
         }
     }
 
-    public static func parse(_ yaml: String, file: String) throws -> Scenario {
+    /// - Parameter environment: what `${NAME}` in `stack:` reads.
+    public static func parse(_ yaml: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Scenario {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
@@ -37,7 +38,7 @@ public enum ScenarioLoader {
         } catch let error as YamlError {
             throw Self.yamlError(error, file: file)
         }
-        return try ScenarioReader(file: file).scenario(YAMLNode(node: root, file: file))
+        return try ScenarioReader(file: file, environment: environment).scenario(YAMLNode(node: root, file: file))
     }
 
     static func yamlError(_ error: YamlError, file: String) -> ScenarioFileError {
@@ -54,7 +55,9 @@ public enum ScenarioLoader {
 struct ScenarioReader {
     let file: String
 
-    static let scenarioKeys = ["name", "description", "seed", "clock", "timeout", "phones", "steps", "tags"]
+    static let scenarioKeys = ["name", "description", "stack", "seed", "clock", "timeout", "phones", "steps", "tags"]
+    /// What `${NAME}` in `stack:` reads.
+    var environment: [String: String]
 
     func scenario(_ root: YAMLNode) throws -> Scenario {
         let pairs = try root.mapping("a scenario")
@@ -70,6 +73,7 @@ struct ScenarioReader {
                 guard seed >= 0 else { throw pair.value.error("expected the seed (a whole number of 0 or more)") }
                 scenario.seed = UInt64(seed)
             case "clock": scenario.clock = try clock(pair.value)
+            case "stack": scenario.stack = try stack(pair.value)
             case "timeout": scenario.timeout = try pair.value.duration("the wall-clock timeout")
             case "tags": scenario.tags = try pair.value.sequence("tags").map { try $0.string("a tag") }
             case "phones":
@@ -111,6 +115,60 @@ struct ScenarioReader {
             }
         }
         return setting
+    }
+
+    static let stackKeys = ["gateway", "backend", "sim", "redis", "jwt_secret", "cms_secret", "reset"]
+
+    func stack(_ node: YAMLNode) throws -> StackSetting {
+        if node.isScalar {
+            guard try node.string("the stack") == "local" else {
+                throw node.error("expected the stack: local, or {gateway: ws://..., backend: http://...}")
+            }
+            return .local
+        }
+        var values: [String: String] = [:]
+        var reset = true
+        for pair in try node.mapping("the stack") {
+            switch pair.key {
+            case "reset": reset = try pair.value.bool("whether to reset the stack before the scenario")
+            case "gateway", "backend", "sim", "redis", "jwt_secret", "cms_secret":
+                let value = try fromEnvironment(try pair.value.string("the \(pair.key)"), at: pair.value)
+                let schemes = switch pair.key {
+                case "gateway": ["ws://", "wss://"]
+                case "redis": ["redis://", "rediss://"]
+                case "backend", "sim": ["http://", "https://"]
+                default: [String]()
+                }
+                guard schemes.isEmpty || schemes.contains(where: value.hasPrefix) else {
+                    throw pair.value.error("expected the \(pair.key)'s URL (\(schemes.joined(separator: " or "))...), found \(value)")
+                }
+                values[pair.key] = value
+            default: throw pair.keyNode.error(unknownKey(pair.key, known: Self.stackKeys, in: "the stack"))
+            }
+        }
+        guard let gateway = values["gateway"], let backend = values["backend"] else {
+            throw node.error("expected the running stack's `gateway:` and `backend:` URLs (or `stack: local`)")
+        }
+        var running = RunningStack(gateway: gateway, backend: backend)
+        (running.sim, running.redis) = (values["sim"], values["redis"])
+        (running.jwtSecret, running.cmsSecret, running.reset) = (values["jwt_secret"], values["cms_secret"], reset)
+        return .running(running)
+    }
+
+    /// `${NAME}` replaced by the environment's NAME: the URLs and secrets a CI job sets.
+    func fromEnvironment(_ text: String, at node: YAMLNode) throws -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let open = rest.range(of: "${") {
+            guard let close = rest[open.upperBound...].firstIndex(of: "}") else { throw node.error("`${` without its `}` in \(text)") }
+            let name = String(rest[open.upperBound..<close])
+            guard let value = environment[name], !value.isEmpty else {
+                throw node.error("\(name) is not set in the environment (the scenario reads it as ${\(name)})")
+            }
+            result += rest[..<open.lowerBound] + value
+            rest = rest[rest.index(after: close)...]
+        }
+        return result + rest
     }
 
     func phone(_ name: String, _ node: YAMLNode) throws -> PhoneSpec {

@@ -56,6 +56,28 @@ struct ClientCommandTests {
             #expect(withToken.status == 1 && withToken.output.contains("No active session"), "\(withToken.output)")
             let badLogin = try await ClientProcess.run(["login", "--backend-url", backend, "--password", "wrong"])
             #expect(badLogin.status == 1)
+
+            // A scenario file whose `stack:` is this running stack, its URLs from the environment:
+            // the run starts no stack of its own.
+            let sim = try #require(up.output.firstMatch(of: #/charger-sim +(http://127\.0\.0\.1:[0-9]+)/#)?.1).description
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("running-stack-\(UUID()).yaml")
+            try """
+                name: against the running stack
+                stack: { gateway: "${E2E_GATEWAY}", backend: "${E2E_BACKEND}", sim: "${E2E_SIM}", jwt_secret: \(Self.secret), reset: false }
+                phones: { app: { user: 125 } }
+                steps:
+                  - open: app
+                  - send: { phone: app, action: get_charger_status, data: { charger_id: CP001 } }
+                    expect: { data: { success: true, charger_id: CP001 } }
+                """.write(to: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let scenario = try ClientProcess(["scenario", "run", file.path],
+                                             environment: ["E2E_GATEWAY": gateway, "E2E_BACKEND": backend, "E2E_SIM": sim])
+            #expect(await scenario.exitStatus() == 0, "\(scenario.output)")
+            #expect(scenario.output.contains("1 scenario: 1 passed"))
+            #expect(!scenario.output.contains("stack up in"))
+            let unset = try await ClientProcess.run(["scenario", "run", file.path])
+            #expect(unset.status == 2 && unset.output.contains("E2E_GATEWAY is not set in the environment"), "\(unset.output)")
         } catch {
             print(up.output)
             up.interrupt()
@@ -126,13 +148,13 @@ final class ClientProcess: Sendable {
     private let input: FileHandle
     private let collected = NIOLockedValueBox((text: "", ended: false))
 
-    init(_ arguments: [String]) throws {
+    init(_ arguments: [String], environment extra: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = ServerProcess.binDirectory.appendingPathComponent("client")
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         for name in ["JWT_SECRET", "TOKEN", "GATEWAY_URL", "BACKEND_URL"] { environment[name] = nil }
-        process.environment = environment
+        process.environment = environment.merging(extra) { $1 }
         let stdin = Pipe()
         process.standardInput = stdin
         input = stdin.fileHandleForWriting

@@ -47,6 +47,46 @@ struct ScenarioLoaderTests {
         #expect(names.contains("failing-expectation.yaml") && names.contains("start-and-meter.yaml"))
     }
 
+    @Test func aRunningStackIsReadWithItsURLsFromTheEnvironment() throws {
+        let yaml = """
+            name: against staging
+            stack:
+              gateway: ${GATEWAY_URL}
+              backend: https://${BACKEND_HOST}/
+              jwt_secret: ${JWT_SECRET}
+              reset: false
+            steps:
+              - advance: 1m
+            """
+        let environment = ["GATEWAY_URL": "wss://gw.example.test", "BACKEND_HOST": "api.example.test", "JWT_SECRET": "s3"]
+        let scenario = try ScenarioLoader.parse(yaml, file: "staging.yaml", environment: environment)
+        var expected = RunningStack(gateway: "wss://gw.example.test", backend: "https://api.example.test/")
+        (expected.jwtSecret, expected.reset) = ("s3", false)
+        #expect(scenario.stack == .running(expected))
+        #expect(try ScenarioLoader.parse("name: x\nstack: local\nsteps: [{advance: 1m}]", file: "x.yaml").stack == .local)
+        #expect(try ScenarioLoader.parse("name: x\nsteps: [{advance: 1m}]", file: "x.yaml").stack == .local)
+
+        do {
+            _ = try ScenarioLoader.parse(yaml, file: "staging.yaml", environment: [:])
+            Issue.record("loaded without GATEWAY_URL")
+        } catch let error as ScenarioFileError {
+            #expect(error.location == SourceLocation(file: "staging.yaml", line: 3, column: 12))
+            #expect(error.message.contains("GATEWAY_URL is not set in the environment"))
+        }
+    }
+
+    @Test(arguments: [
+        ("stack: remote", "expected the stack: local, or {gateway"),
+        ("stack: { gateway: http://x, backend: http://y }", "expected the gateway's URL (ws:// or wss://...), found http://x"),
+        ("stack: { gateway: ws://x }", "expected the running stack's `gateway:` and `backend:` URLs"),
+        ("stack: { gateway: ws://x, backend: http://y, simulator: http://z }", "unknown key `simulator` in the stack"),
+    ])
+    func aBadStackSaysWhatWasExpected(line: String, message: String) {
+        let error = Self.error("name: x\n\(line)\nsteps: [{advance: 1m}]")
+        #expect(error?.location.line == 2)
+        #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
+    }
+
     @Test func anUnknownKeyIsPlacedAndCorrected() {
         let error = Self.error("""
             name: typo
