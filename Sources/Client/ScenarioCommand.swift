@@ -86,6 +86,7 @@ struct ScenarioRunCommand: AsyncParsableCommand {
             StandardError.write("stack up in \(String(format: "%.2f", (ContinuousClock.now - started).seconds)) s\n")
         }
 
+        let logger = Logger.client()
         var results: [ScenarioResult] = []
         for scenario in scenarios {
             let control: StackControl
@@ -103,7 +104,7 @@ struct ScenarioRunCommand: AsyncParsableCommand {
             case (nil, .local, nil):
                 preconditionFailure("the local stack starts when a scenario needs it")
             }
-            var runner = ScenarioRunner(control: control, logger: Logger.client(), log: control.local == nil ? nil : log)
+            var runner = ScenarioRunner(control: control, logger: logger, log: control.local == nil ? nil : log)
             runner.reset = reset
             StandardError.write("\(scenario.name)  (\(scenario.file))\n")
             let result = await runner.run(scenario) { step in StandardError.write(ScenarioReport.progressLine(step) + "\n") }

@@ -1,9 +1,15 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Every executable logs to stderr at `LOG_LEVEL` (trace, debug, info, warn, error).
 public enum LoggingSetup {
+    private static let bootstrapped = Atomic<Bool>(false)
+
+    /// Safe to call more than once: swift-log traps on a second `LoggingSystem.bootstrap`, and a
+    /// command may reach this from several code paths (the scenario runner did, and crashed).
     public static func bootstrap(level text: String? = ProcessInfo.processInfo.environment["LOG_LEVEL"]) {
+        guard !bootstrapped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let level = parseLevel(text) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
