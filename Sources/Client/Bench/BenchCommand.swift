@@ -184,6 +184,7 @@ struct ActionBench: AsyncParsableCommand {
         }
         let after = target.sample()
         channel.close(promise: nil)
+        try Self.refuseErrors(events)
 
         let direct = try await directRoundTrips()
         let gateway = LatencySummary(nanoseconds: through), backend = LatencySummary(nanoseconds: direct)
@@ -216,11 +217,20 @@ struct ActionBench: AsyncParsableCommand {
         let seconds = (ContinuousClock.now - started).seconds
         let after = target.sample()
         channel.close(promise: nil)
+        try Self.refuseErrors(events)
         var line = String(format: "actions, %d in flight on one connection: %d in %.2f s = %.0f/s", inFlight, count, seconds, Double(count) / seconds)
         if let before, let after {
             line += String(format: "; gateway CPU %.1f us per action", (after.cpuSeconds - before.cpuSeconds) * 1e6 / Double(count))
         }
         print(line)
+    }
+
+    /// Figures with refused actions in them measure the refusal, not the round trip.
+    static func refuseErrors(_ events: BenchEvents) throws {
+        guard events.errors == 0 else {
+            throw ValidationError(
+                "the gateway answered \(events.errors) actions with an error instead of a response (its rate limit? start it with --rate-limit 0)")
+        }
     }
 
     /// The same request the gateway would make, straight to the backend.

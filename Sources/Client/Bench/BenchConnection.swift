@@ -14,6 +14,7 @@ final class BenchEvents: Sendable {
         var latencies: [UInt64] = []
         var responseWaiters: [CheckedContinuation<Void, Never>] = []
         var pendingResponses = 0
+        var errors = 0
     }
 
     private let state = NIOLockedValueBox(State())
@@ -21,6 +22,8 @@ final class BenchEvents: Sendable {
     var connected: Int { state.withLockedValue { $0.connected } }
     var closed: Int { state.withLockedValue { $0.closed } }
     var delivered: Int { state.withLockedValue { $0.delivered } }
+    /// `error` frames: an action the gateway refused (its rate limit) answers with one.
+    var errors: Int { state.withLockedValue { $0.errors } }
 
     func takeLatencies() -> [UInt64] {
         state.withLockedValue { state in
@@ -41,8 +44,10 @@ final class BenchEvents: Sendable {
         }
     }
 
-    func didRespond() {
+    /// A `response`, or an `error` in its place (`isError`): either one answers an action.
+    func didRespond(isError: Bool = false) {
         let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            if isError { state.errors += 1 }
             if state.responseWaiters.isEmpty {
                 state.pendingResponses += 1
                 return nil
@@ -89,6 +94,8 @@ final class BenchSocketHandler: ChannelInboundHandler {
                 events.didConnect()
             } else if Self.contains(view, Self.responseTag) {
                 events.didRespond()
+            } else if Self.contains(view, Self.errorTag) {
+                events.didRespond(isError: true)
             } else {
                 events.didDeliver(latencyNanoseconds: nil)
             }
@@ -109,6 +116,7 @@ final class BenchSocketHandler: ChannelInboundHandler {
 
     static let connectedTag = Array(#""type":"connected""#.utf8)
     static let responseTag = Array(#""type":"response""#.utf8)
+    static let errorTag = Array(#""type":"error""#.utf8)
     static let sentTag = Array(#""sent":"#.utf8)
 
     static func contains(_ view: ByteBufferView, _ tag: [UInt8]) -> Bool {
