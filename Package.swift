@@ -129,6 +129,21 @@ let package = Package(
             ]
         ),
 
+        // The browser console: virtual phones, the fleet and every hop (its page as resources).
+        .target(
+            name: "Console",
+            dependencies: [
+                "LocalStack", "HopTrace",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Static")]
+        ),
+
         // Executables.
         .executableTarget(
             name: "Gateway",
@@ -188,7 +203,7 @@ let package = Package(
         .executableTarget(
             name: "Client",
             dependencies: [
-                "Messages", "AccessTokens", "ServiceRuntime", "RESP", "AppConnection", "LocalStack", "Scenarios", "HopTrace",
+                "Messages", "AccessTokens", "ServiceRuntime", "RESP", "AppConnection", "LocalStack", "Scenarios", "HopTrace", "Console",
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -320,6 +335,14 @@ let package = Package(
             dependencies: [
                 "TestSupport", "ChargerSim", "ServiceRuntime", "Messages", "Fleet",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "ConsoleTests",
+            dependencies: [
+                "Console", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -7,7 +7,7 @@ struct ClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "client",
         abstract: "Plays the mobile app against the gateway.",
-        subcommands: [UpCommand.self, LoginCommand.self, SendCommand.self, ConnectCommand.self, WatchCommand.self, DemoCommand.self, TokenCommand.self, BenchCommand.self, ScenarioCommand.self, TraceCommand.self])
+        subcommands: [UpCommand.self, LoginCommand.self, SendCommand.self, ConnectCommand.self, WatchCommand.self, DemoCommand.self, TokenCommand.self, BenchCommand.self, ScenarioCommand.self, TraceCommand.self, ConsoleCommand.self])
 }
 
 extension Logger {

@@ -30,14 +30,10 @@ struct TraceCommand: AsyncParsableCommand {
         guard traceID.count == 32, traceID.allSatisfy(\.isHexDigit) else {
             throw ValidationError("a trace id is 32 hex digits (or give the whole traceparent)")
         }
-        func given(_ value: String?, _ name: String, _ fallback: String) -> String? {
-            let url = env.string(value, name, default: fallback)
-            return url == "none" ? nil : url
-        }
         let collector = TraceCollector(
-            gateway: given(gatewayURL, "GATEWAY_URL", "ws://127.0.0.1:8080").map { StackURLs(gateway: $0).gatewayHTTP },
-            backend: given(backendURL, "BACKEND_URL", "http://127.0.0.1:8000"),
-            cms: given(simURL, "CMS_URL", "http://127.0.0.1:9000"))
+            gateway: env.urlOrNone(gatewayURL, "GATEWAY_URL", default: "ws://127.0.0.1:8080").map { StackURLs(gateway: $0).gatewayHTTP },
+            backend: env.urlOrNone(backendURL, "BACKEND_URL", default: "http://127.0.0.1:8000"),
+            cms: env.urlOrNone(simURL, "CMS_URL", default: "http://127.0.0.1:9000"))
         let (timeline, unavailable) = await collector.timeline(of: traceID)
         if json {
             let encoder = JSONEncoder()

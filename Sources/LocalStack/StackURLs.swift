@@ -6,6 +6,8 @@ public struct StackURLs: Sendable, Equatable {
     public var cms: String?
     /// The gateway's WebSocket URL (`ws://HOST:PORT`).
     public var gateway = ""
+    /// The browser console's page, when one is served.
+    public var console: String?
 
     public init(redis: String = "", backend: String = "", cms: String? = nil, gateway: String = "") {
         self.redis = redis
@@ -27,7 +29,7 @@ public struct StackURLs: Sendable, Equatable {
           backend      \(backend)
           charger-sim  \(cms ?? "(not started: external backend)")
           redis        \(redis)
-        try it:
+        \(console.map { "  console      \($0)   (virtual phones, the fleet, every hop)\n" } ?? "")        try it:
           JWT_SECRET=\(secret) client connect --gateway-url \(gateway) --user 123
           client trace TRACE_ID   (the timeline of an action across the hops; client send prints its trace)
         Ctrl-C stops everything.

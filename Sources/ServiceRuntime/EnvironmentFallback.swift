@@ -18,6 +18,12 @@ public struct EnvironmentFallback: Sendable {
         flag ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// A URL of a program a command may do without: `none` (as flag or variable) means there is none.
+    public func urlOrNone(_ flag: String?, _ variable: String, default fallback: String) -> String? {
+        let url = string(flag, variable, default: fallback)
+        return url == "none" ? nil : url
+    }
+
     public func int(_ flag: Int?, _ variable: String, default fallback: Int) throws -> Int {
         try optionalInt(flag, variable) ?? fallback
     }

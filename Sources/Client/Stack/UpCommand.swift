@@ -1,8 +1,10 @@
 import ArgumentParser
 import AppConnection
+import Console
 import Foundation
 import Logging
 import Messages
+import NIOConcurrencyHelpers
 import LocalStack
 import ServiceRuntime
 import UnixSignals
@@ -36,6 +38,8 @@ struct UpCommand: AsyncParsableCommand {
     @Flag(help: "charger-sim's walk-in drivers start and stop sessions by themselves.") var auto = false
     @Flag(help: "charger-sim's clock starts paused: simulated time moves only through its /api/clock.") var paused = false
     @Flag(help: "Run `client demo` against the stack, then stop it.") var demo = false
+    @Option(name: .customLong("console-port"), help: "The browser console's port (default 8090; 0: any free one; with --demo, only when given).") var consolePort: Int?
+    @Flag(name: .customLong("no-console"), help: "Do not serve the browser console.") var noConsole = false
     @Option(name: .customLong("bin-dir"), help: "Where the programs are (default: next to this client).") var binDirectory: String?
 
     func run() async throws {
@@ -50,6 +54,10 @@ struct UpCommand: AsyncParsableCommand {
         configuration.clockPaused = paused
         let stack = LocalStack(configuration: configuration, log: StackLog())
         let secret = configuration.jwtSecret
+        let cmsSecret = configuration.cmsSecret
+        let console = NIOLockedValueBox<RunningConsole?>(nil)
+        let consolePort = noConsole || (demo && self.consolePort == nil) ? nil : self.consolePort ?? 8090
+        let host = host
 
         // Signals are watched from the start: a Ctrl-C while starting stops what has started.
         let outcome = await withTaskGroup(of: Int32.self) { group in
@@ -59,7 +67,14 @@ struct UpCommand: AsyncParsableCommand {
             }
             group.addTask {
                 do {
-                    let urls = try await stack.start()
+                    var urls = try await stack.start()
+                    if let consolePort {
+                        var settings = ConsoleConfiguration(gatewayURL: urls.gateway, backendURL: urls.backend, simURL: urls.cms, cmsSecret: cmsSecret)
+                        (settings.host, settings.port) = (host, consolePort)
+                        let running = try await ConsoleServer(configuration: settings, logger: Logger.client()).start()
+                        console.withLockedValue { $0 = running }
+                        urls.console = running.url
+                    }
                     StandardOutput.write(urls.banner(secret: secret) + "\n")
                     return demo
                         ? await runDemo(gatewayURL: urls.gateway, secret: secret)
@@ -72,6 +87,7 @@ struct UpCommand: AsyncParsableCommand {
             let first = await group.next() ?? 1
             // No more starts; stopping the programs also ends the tasks that wait for them.
             group.cancelAll()
+            await console.withLockedValue { $0 }?.stop()
             await stack.stop()
             return first
         }
