@@ -27,7 +27,7 @@ async function watchStatus() {
       const item = document.createElement('li');
       item.dataset.ok = String(answer.reachable);
       item.dataset.program = answer.name;
-      item.textContent = `${answer.name}: ${answer.reachable ? answer.message : 'down'}`;
+      item.textContent = `${answer.name}: ${answer.reachable ? answer.message : answer.url ? 'down' : 'not in this stack'}`;
       item.title = answer.url || '';
       return item;
     }));

@@ -146,9 +146,13 @@ export class Phone {
         this.readings(data.energy_delivered, data.power, data.meter_value);
         this.chart.add(Date.parse(data.timestamp || message.timestamp), Number(data.energy_delivered) || 0);
         break;
-      case 'session_stopped':
-      case 'session_completed': {
-        line.textContent = `Session ${message.session_id}: ${message.event === 'session_stopped' ? 'stopped' : 'completed'}`;
+      case 'session_completed':
+        // It follows session_stopped, whose figures make the summary.
+        line.textContent = `Session ${message.session_id}: completed`;
+        if (data.energy_delivered === undefined) break;
+      // falls through
+      case 'session_stopped': {
+        if (message.event === 'session_stopped') line.textContent = `Session ${message.session_id}: stopped`;
         const summary = this.part('.summary');
         const minutes = data.duration !== undefined ? `${(data.duration / 60).toFixed(0)} min` : '';
         summary.textContent = `Summary: ${Number(data.energy_delivered ?? 0).toFixed(2)} kWh` +

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""The browser console, tested in a real browser (headless chromium through selenium).
+
+Each test saves a screenshot; the page's performance figures are printed at the end. Exit 0
+when every test passed. Run by scripts/console-browser-test (and .ci/run).
+"""
+import argparse, os, re, signal, subprocess, sys, time, traceback
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--bin", required=True)
+parser.add_argument("--screenshots", required=True)
+args = parser.parse_args()
+os.makedirs(args.screenshots, exist_ok=True)
+
+
+def start(command, pattern, timeout=60):
+    """Starts a program and waits for the line that says where it listens."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    deadline = time.time() + timeout
+    for line in process.stdout:
+        match = re.search(pattern, line)
+        if match:
+            return process, match.group(1)
+        if time.time() > deadline:
+            break
+    stop(process)
+    raise RuntimeError(f"{command[0]} did not start")
+
+
+def stop(process):
+    try:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=15)
+    except Exception:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def wait(driver, condition, what, seconds=20):
+    try:
+        return WebDriverWait(driver, seconds, poll_frequency=0.05).until(lambda d: condition(d))
+    except Exception:
+        raise AssertionError(f"timed out waiting for {what}")
+
+
+def phone_of(driver, user):
+    return driver.find_element(By.CSS_SELECTOR, f'article.phone[data-user="{user}"]')
+
+
+def open_phone(driver, email, user):
+    form = driver.find_element(By.ID, "add-phone")
+    field = form.find_element(By.NAME, "email")
+    field.clear()
+    field.send_keys(email)
+    form.find_element(By.CSS_SELECTOR, 'button[type="submit"]:not([name])').click()
+    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, f'article.phone[data-user="{user}"] .state[data-state="open"]'), f"user {user}'s phone to open")
+    return phone_of(driver, user)
+
+
+def log_texts(phone):
+    return phone.find_element(By.CSS_SELECTOR, ".log").get_attribute("textContent")
+
+
+results, figures = [], []
+
+
+def test(name):
+    def run(body):
+        driver = browser()
+        try:
+            body(driver)
+            results.append((name, None))
+            print(f"ok   {name}")
+        except Exception as error:
+            results.append((name, error))
+            print(f"FAIL {name}: {error}")
+            traceback.print_exc()
+        finally:
+            path = os.path.join(args.screenshots, re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".png")
+            driver.save_screenshot(path)
+            print(f"     screenshot {path}")
+            driver.quit()
+    return run
+
+
+stack, console = start(
+    [f"{args.bin}/client", "up", "--gateway-port", "0", "--backend-port", "0", "--cms-port", "0", "--redis-port", "0",
+     "--console-port", "0", "--meter-interval", "0.25", "--bin-dir", args.bin],
+    r"console\s+(http://\S+)")
+try:
+    @test("a phone charges, sees meter values, the fleet, a fault and the summary")
+    def charging(driver):
+        driver.get(console)
+        load = driver.execute_script("const n = performance.getEntriesByType('navigation')[0]; return n.loadEventEnd - n.startTime;")
+        figures.append(f"console page load: {load:.0f} ms (navigation timing, local stack)")
+        wait(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, '#stack-status li[data-ok="true"]')) == 3, "the three programs to be reachable")
+        phone = open_phone(driver, "demo@example.com", "123")
+        phone.find_element(By.CSS_SELECTOR, '[data-action="start_charging"]').click()
+        chart = phone.find_element(By.CSS_SELECTOR, ".chart")
+        wait(driver, lambda d: int(chart.get_attribute("data-points") or 0) >= 3, "three meter values drawn")
+        assert "kWh" in phone.find_element(By.CSS_SELECTOR, ".energy").text
+        driver.find_element(By.CSS_SELECTOR, '.tab[data-view="fleet"]').click()
+        cell = lambda d: d.find_elements(By.CSS_SELECTOR, '#fleet-table tr[data-charger="CP001"][data-connector="1"] td:nth-child(3)')
+        wait(driver, lambda d: cell(d) and cell(d)[0].text == "Charging", "CP001/1 to be Charging in the fleet view")
+        controls = driver.find_element(By.ID, "fleet-controls")
+        controls.find_element(By.CSS_SELECTOR, '[data-command="fault"]').click()
+        wait(driver, lambda d: cell(d)[0].text == "Faulted", "CP001/1 to be Faulted in the fleet view")
+        driver.find_element(By.CSS_SELECTOR, '.tab[data-view="phones"]').click()
+        notifications = phone.find_element(By.CSS_SELECTOR, ".notifications")
+        wait(driver, lambda d: "fault" in notifications.text.lower(), "the fault notification on the phone")
+        # Stopped from the phone: the session's summary appears, with its energy.
+        phone.find_element(By.CSS_SELECTOR, '[data-action="stop_charging"]').click()
+        summary = phone.find_element(By.CSS_SELECTOR, ".summary")
+        wait(driver, lambda d: summary.is_displayed() and re.search(r"Summary: 0\.\d*[1-9]\d* kWh|Summary: [1-9]", summary.text), "the session summary with its energy")
+        assert "stop_charging failed" not in notifications.text, notifications.text
+        # While the phone shows its session: how busy the browser's main thread is.
+        busy = driver.execute_script("""
+            return new Promise((resolve) => {
+              let busy = 0; const started = performance.now();
+              new PerformanceObserver((list) => { for (const e of list.getEntries()) busy += e.duration; }).observe({ type: 'longtask', buffered: false });
+              setTimeout(() => resolve(busy / (performance.now() - started) * 100), 2000);
+            });""")
+        figures.append(f"main thread in long tasks while a phone renders its session: {busy:.1f}% of 2 s")
+
+    @test("two phones never see each other's pushes")
+    def isolation(driver):
+        driver.get(console)
+        demo = open_phone(driver, "demo@example.com", "123")
+        alice = open_phone(driver, "alice@example.com", "124")
+        demo.find_element(By.CSS_SELECTOR, '.actions input[name="charger_id"]').clear()
+        demo.find_element(By.CSS_SELECTOR, '.actions input[name="charger_id"]').send_keys("CP002")
+        demo.find_element(By.CSS_SELECTOR, '[data-action="start_charging"]').click()
+        chart = demo.find_element(By.CSS_SELECTOR, ".chart")
+        wait(driver, lambda d: int(chart.get_attribute("data-points") or 0) >= 3, "user 123's meter values")
+        assert "session_update" in log_texts(demo)
+        alice_log = log_texts(alice)
+        assert "session_update" not in alice_log and "notification" not in alice_log, "user 124 saw a push of user 123"
+        assert alice.find_element(By.CSS_SELECTOR, ".chart").get_attribute("data-points") in (None, "0")
+        demo.find_element(By.CSS_SELECTOR, '[data-action="stop_charging"]').click()
+finally:
+    stop(stack)
+
+# A console in front of a gateway that is down: the page says so, and the phone says why.
+down, down_url = start(
+    [f"{args.bin}/client", "console", "--port", "0", "--gateway-url", "ws://127.0.0.1:1", "--backend-url", "none", "--sim-url", "none"],
+    r"console\s+(http://\S+)")
+try:
+    @test("a page load with the gateway down shows the message")
+    def gateway_down(driver):
+        driver.get(down_url)
+        banner = driver.find_element(By.ID, "banner")
+        wait(driver, lambda d: banner.is_displayed() and "gateway unreachable at http://127.0.0.1:1" in banner.text, "the gateway-down message")
+        token = subprocess.run([f"{args.bin}/client", "token", "--user", "123"], capture_output=True, text=True, env={**os.environ, "JWT_SECRET": "dev-secret-change-me"}).stdout.strip()
+        form = driver.find_element(By.ID, "add-phone")
+        form.find_element(By.TAG_NAME, "summary").click()
+        form.find_element(By.NAME, "token").send_keys(token or "a.b.c")
+        form.find_element(By.CSS_SELECTOR, 'button[name="use-token"]').click()
+        detail = lambda d: d.find_element(By.CSS_SELECTOR, "article.phone .connection-detail").text
+        wait(driver, lambda d: "unreachable" in detail(d) and "retry" in detail(d), "the phone's reconnect message")
+finally:
+    stop(down)
+
+print()
+for line in figures:
+    print(line)
+failed = [name for name, error in results if error]
+print(f"{len(results)} browser tests: {len(results) - len(failed)} passed, {len(failed)} failed")
+sys.exit(1 if failed else 0)
