@@ -26,8 +26,7 @@ struct TraceCommand: AsyncParsableCommand {
 
     func run() async throws {
         let env = EnvironmentFallback()
-        let traceID = TraceParent(trace)?.traceID ?? trace.lowercased()
-        guard traceID.count == 32, traceID.allSatisfy(\.isHexDigit) else {
+        guard let traceID = TraceParent.traceID(given: trace) else {
             throw ValidationError("a trace id is 32 hex digits (or give the whole traceparent)")
         }
         let collector = TraceCollector(

@@ -51,9 +51,7 @@ public struct ConsoleServer: Sendable {
             return ConsoleJSON.response(await probe.probe())
         }
         router.get("/api/traces/:trace") { _, context in
-            let given = context.parameters.get("trace") ?? ""
-            let traceID = TraceParent(given)?.traceID ?? given.lowercased()
-            guard traceID.count == 32, traceID.allSatisfy(\.isHexDigit) else {
+            guard let traceID = TraceParent.traceID(given: context.parameters.get("trace") ?? "") else {
                 return ConsoleJSON.message("A trace id is 32 hex digits (or a whole traceparent)", status: .badRequest)
             }
             let collector = TraceCollector(gateway: configuration.gatewayHTTP, backend: configuration.backendURL, cms: configuration.simURL)

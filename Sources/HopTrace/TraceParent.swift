@@ -39,6 +39,12 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// A new trace, sampled.
+    /// The trace id a person gave: 32 hex digits, or a whole traceparent; nil for anything else.
+    public static func traceID(given text: String) -> String? {
+        let traceID = TraceParent(text)?.traceID ?? text.lowercased()
+        return traceID.count == 32 && traceID.allSatisfy(\.isHexDigit) ? traceID : nil
+    }
+
     public static func random() -> TraceParent {
         var generator = SystemRandomNumberGenerator()
         return TraceParent(

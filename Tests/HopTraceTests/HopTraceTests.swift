@@ -34,6 +34,14 @@ struct TraceParentTests {
         #expect(parent.description == "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")
     }
 
+    @Test func aGivenTraceIdIsHexDigitsOrAWholeTraceparent() {
+        #expect(TraceParent.traceID(given: "4BF92F3577B34DA6A3CE929D0E0E4736") == "4bf92f3577b34da6a3ce929d0e0e4736")
+        #expect(TraceParent.traceID(given: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01") == "4bf92f3577b34da6a3ce929d0e0e4736")
+        #expect(TraceParent.traceID(given: "4bf92f3577b34da6a3ce929d0e0e473") == nil)
+        #expect(TraceParent.traceID(given: "zzf92f3577b34da6a3ce929d0e0e4736") == nil)
+        #expect(TraceParent.traceID(given: "") == nil)
+    }
+
     @Test func aChildKeepsTheTraceAndFlagsWithANewSpan() throws {
         let root = TraceParent.random()
         #expect(TraceParent(root.description) == root)
