@@ -139,6 +139,13 @@ try:
         summary = phone.find_element(By.CSS_SELECTOR, ".summary")
         wait(driver, lambda d: summary.is_displayed() and re.search(r"Summary: 0\.\d*[1-9]\d* kWh|Summary: [1-9]", summary.text), "the session summary with its energy")
         assert "stop_charging failed" not in notifications.text, notifications.text
+        # The start's timeline across the hops, opened from the phone's message log.
+        hops = driver.execute_script("""
+            const item = [...arguments[0].querySelectorAll('.log li[data-dir="out"]')].find((li) => li.textContent.includes('start_charging'));
+            const button = item && item.querySelector('button'); if (button) button.click(); return !!button;""", phone)
+        assert hops, "the start_charging message has no Hops button"
+        programs = lambda d: {row.find_elements(By.TAG_NAME, "td")[1].text for row in d.find_elements(By.CSS_SELECTOR, "#timeline tbody tr")}
+        wait(driver, lambda d: {"gateway", "mock-backend", "charger-sim"} <= programs(d), "the timeline's gateway, backend and charger-sim hops")
 
     @test("two phones never see each other's pushes")
     def isolation(driver):
