@@ -4,11 +4,18 @@ import Messages
 /// `--auto`: drivers with RFID cards who start and stop sessions by themselves, now and then,
 /// so that a demo or a dashboard looks alive. Arrivals are random but seeded per connector.
 extension FleetSimulator {
-    /// Schedules the first walk-in driver of every connector.
+    /// Schedules the first walk-in driver of every connector that has none coming.
     func startWalkIns() {
-        guard configuration.auto else { return }
+        guard walkInsEnabled else { return }
         let now = clock.now()
-        for key in connectors.keys.sorted() { scheduleArrival(key, after: now) }
+        for key in connectors.keys.sorted() where !arrivalsPending.contains(key) { scheduleArrival(key, after: now) }
+    }
+
+    /// Walk-ins on or off at run time (the console's switch): off, no new driver arrives (those
+    /// charging stay until they leave); on, arrivals start again.
+    func setWalkIns(_ enabled: Bool) {
+        walkInsEnabled = enabled
+        startWalkIns()
     }
 
     func scheduleArrival(_ key: ConnectorKey, after now: Date) {
@@ -16,10 +23,13 @@ extension FleetSimulator {
         // Exponential gaps between drivers: a Poisson stream of arrivals.
         let gap = -log(1 - random.unit()) * configuration.meanArrival
         connectors[key]?.arrivals = random
+        arrivalsPending.insert(key)
         timers.schedule(.arrival, for: key, at: now.addingTimeInterval(max(1, gap)))
     }
 
     func walkInArrives(_ key: ConnectorKey, at now: Date) {
+        arrivalsPending.remove(key)
+        guard walkInsEnabled else { return }
         guard let connector = connectors[key], var random = connectors[key]?.arrivals else { return }
         // A busy, faulted or dark connector: the driver goes elsewhere; another one comes later.
         guard connector.status == .available, connector.session == nil, connector.awaitingUnplug == nil,

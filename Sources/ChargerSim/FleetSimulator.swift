@@ -73,6 +73,10 @@ actor FleetSimulator {
     static let firstWalkInTransaction = 1_000_000_000
     var nextWalkInTransaction: Int
     var timers = TimerQueue()
+    /// Walk-in drivers arrive by themselves (`--auto`, or turned on and off over the API).
+    var walkInsEnabled: Bool
+    /// Connectors with a walk-in arrival scheduled: turning walk-ins on again schedules only the others.
+    var arrivalsPending: Set<ConnectorKey> = []
 
     init(
         fleet: FleetDefinition, configuration: SimulatorConfiguration, clock: (any SimulationClock)? = nil, logger: Logger,
@@ -86,6 +90,7 @@ actor FleetSimulator {
         self.logger = logger
         self.emitToBackend = emit
         seed = configuration.seed
+        walkInsEnabled = configuration.auto
         nextWalkInTransaction = Self.firstWalkInNumber(at: clock.now())
         (connectors, chargers) = Self.freshFleet(fleet, seed: configuration.seed)
     }
@@ -117,6 +122,8 @@ actor FleetSimulator {
         (connectors, chargers) = Self.freshFleet(fleet, seed: seed)
         running = [:]
         timers = TimerQueue()
+        arrivalsPending = []
+        walkInsEnabled = configuration.auto
         nextWalkInTransaction = Self.firstWalkInNumber(at: clock.now())
         startWalkIns()
     }

@@ -105,6 +105,20 @@ struct SimulatorApplication {
         router.post("/api/chargers/:charger/connectors/:connector/unplug") { request, context in
             try await connectorCommand(request, context) { key, _ in .result(await simulator.unplug(key)) }
         }
+        router.get("/api/walk-ins") { request, _ in
+            guard authorized(request) else { return Self.unauthenticated }
+            return Self.json(["enabled": await simulator.walkInsEnabled])
+        }
+        router.post("/api/walk-ins") { request, _ in
+            guard authorized(request) else { return Self.unauthenticated }
+            let bytes = try await request.body.collect(upTo: 1 << 16)
+            guard let body = try? JSONReader.parse(bytes.readableBytesView), let enabled = body["enabled"]?.boolValue else {
+                return Self.json(RemoteCommandResult.reject("Body must be {enabled: true|false}"), status: .unprocessableContent)
+            }
+            await simulator.setWalkIns(enabled)
+            logger.info("walk-ins", metadata: ["enabled": "\(enabled)"])
+            return Self.json(["enabled": enabled])
+        }
         addClockRoutes(to: router)
         for (path, action) in [
             ("power-loss", { @Sendable (simulator: FleetSimulator, id: String) in await simulator.powerLoss(id) }),

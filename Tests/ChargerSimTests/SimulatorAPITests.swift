@@ -35,6 +35,21 @@ struct SimulatorAPITests {
         }
     }
 
+    @Test func walkInsAreSwitchedOverTheAPI() async throws {
+        try await Self.withAPI { client in
+            try await client.execute(uri: "/api/walk-ins", method: .get, headers: [.authorization: "Bearer cms"]) { response in
+                #expect(String(buffer: response.body) == #"{"enabled":false}"#)
+            }
+            #expect(try await Self.post(client, "/api/walk-ins", #"{"enabled":true}"#) == (.ok, ["enabled": true]))
+            try await client.execute(uri: "/api/walk-ins", method: .get, headers: [.authorization: "Bearer cms"]) { response in
+                #expect(String(buffer: response.body) == #"{"enabled":true}"#)
+            }
+            let (status, refused) = try await Self.post(client, "/api/walk-ins", #"{"enabled":"yes"}"#)
+            #expect(status == .unprocessableContent && refused["reason"] == "Body must be {enabled: true|false}")
+            #expect(try await Self.post(client, "/api/walk-ins", #"{"enabled":false}"#, secret: "wrong").0 == .unauthorized)
+        }
+    }
+
     @Test func remoteStartAndStop() async throws {
         try await Self.withAPI { client in
             let (status, started) = try await Self.post(client, "/api/chargers/CP001/connectors/1/remote-start", #"{"id_tag":"RFID1","transaction_id":5}"#)

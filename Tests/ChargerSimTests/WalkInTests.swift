@@ -29,6 +29,29 @@ struct WalkInTests {
         try TransitionPropertyTests.check(log.all, seed: 11)
     }
 
+    @Test func walkInsTurnOffAndOnAtRunTime() async {
+        let simulation = Simulation(seed: 3, meterInterval: 1, speed: 300) { configuration in
+            configuration.auto = false
+            configuration.meanArrival = 30 * 60
+        }
+        await simulation.simulator.startWalkIns()
+        for _ in 0..<8 { await simulation.run(seconds: 15 * 60) }
+        #expect(simulation.log.named(.sessionStarted).isEmpty, "walk-ins are off without --auto")
+
+        await simulation.simulator.setWalkIns(true)
+        // Turned on twice: still one stream of drivers per connector.
+        await simulation.simulator.setWalkIns(true)
+        #expect(await simulation.simulator.load.timers == simulation.simulator.connectors.count)
+        for _ in 0..<16 { await simulation.run(seconds: 15 * 60) }
+        let whileOn = simulation.log.named(.sessionStarted).count
+        #expect(whileOn > 3)
+
+        await simulation.simulator.setWalkIns(false)
+        for _ in 0..<16 { await simulation.run(seconds: 15 * 60) }
+        #expect(simulation.log.named(.sessionStarted).count == whileOn, "no driver arrives once walk-ins are off")
+        #expect(await simulation.simulator.arrivalsPending.isEmpty)
+    }
+
     @Test func theSameSeedBringsTheSameDrivers() async {
         let first = await run(seed: 5).all
         #expect(await run(seed: 5).all == first)

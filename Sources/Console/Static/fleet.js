@@ -48,6 +48,13 @@ export function startFleet({ onError }) {
     try { showClock(await api(`/sim/api/clock/${what}`, { method: 'POST', body: payload })); refresh(); }
     catch (error) { clockNow.textContent = `clock: ${error.message}`; }
   }));
+  // Walk-in drivers who start and stop sessions by themselves (charger-sim's --auto), on and off.
+  const walkIns = clockForm.walk_ins;
+  api('/sim/api/walk-ins').then((answer) => { walkIns.checked = answer.enabled; }).catch(() => {});
+  walkIns.addEventListener('change', async () => {
+    try { walkIns.checked = (await api('/sim/api/walk-ins', { method: 'POST', body: { enabled: walkIns.checked } })).enabled; }
+    catch (error) { clockNow.textContent = `walk-ins: ${error.message}`; walkIns.checked = !walkIns.checked; }
+  });
   function showClock(clock) {
     clockNow.textContent = `clock ${clock.now} · ${clock.paused ? 'paused' : `${clock.speed}× speed`}`;
   }
