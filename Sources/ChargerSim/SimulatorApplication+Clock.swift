@@ -78,7 +78,7 @@ extension SimulatorApplication {
     }
 
     /// The request's JSON object; nil for an empty body. Throws 422 for anything else.
-    private func jsonBody(_ request: Request) async throws -> JSONValue? {
+    func jsonBody(_ request: Request) async throws -> JSONValue? {
         let bytes = try await request.body.collect(upTo: 1 << 16)
         guard bytes.readableBytes > 0 else { return nil }
         guard let parsed = try? JSONReader.parse(bytes.readableBytesView), parsed.objectValue != nil else {

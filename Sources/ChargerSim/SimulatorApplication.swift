@@ -111,8 +111,7 @@ struct SimulatorApplication {
         }
         router.post("/api/walk-ins") { request, _ in
             guard authorized(request) else { return Self.unauthenticated }
-            let bytes = try await request.body.collect(upTo: 1 << 16)
-            guard let body = try? JSONReader.parse(bytes.readableBytesView), let enabled = body["enabled"]?.boolValue else {
+            guard let enabled = try await jsonBody(request)?["enabled"]?.boolValue else {
                 return Self.json(RemoteCommandResult.reject("Body must be {enabled: true|false}"), status: .unprocessableContent)
             }
             await simulator.setWalkIns(enabled)

@@ -28,3 +28,15 @@ struct ClientOptions: ParsableArguments {
         throw ValidationError("give --token (or TOKEN), or --user with --jwt-secret")
     }
 }
+
+/// Where the programs of a running stack are, for the commands that look at all of them
+/// (`client trace`, `client console`): `none` for a program the stack does not have.
+struct RunningStackOptions: ParsableArguments {
+    @Option(name: .customLong("gateway-url"), help: "Gateway (env GATEWAY_URL, default ws://127.0.0.1:8080).") var gatewayURL: String?
+    @Option(name: .customLong("backend-url"), help: "Backend, or none (env BACKEND_URL, default http://127.0.0.1:8000).") var backendURL: String?
+    @Option(name: .customLong("sim-url"), help: "charger-sim, or none (env CMS_URL, default http://127.0.0.1:9000).") var simURL: String?
+
+    var gateway: String? { EnvironmentFallback().urlOrNone(gatewayURL, "GATEWAY_URL", default: "ws://127.0.0.1:8080") }
+    var backend: String? { EnvironmentFallback().urlOrNone(backendURL, "BACKEND_URL", default: "http://127.0.0.1:8000") }
+    var sim: String? { EnvironmentFallback().urlOrNone(simURL, "CMS_URL", default: "http://127.0.0.1:9000") }
+}

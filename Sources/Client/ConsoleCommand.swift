@@ -18,17 +18,14 @@ struct ConsoleCommand: AsyncParsableCommand {
 
     @Option(help: "Address the console listens on (it can drive the fleet: keep it on loopback).") var host = "127.0.0.1"
     @Option(help: "The console's port (0: any free one).") var port = 8090
-    @Option(name: .customLong("gateway-url"), help: "Gateway (env GATEWAY_URL, default ws://127.0.0.1:8080).") var gatewayURL: String?
-    @Option(name: .customLong("backend-url"), help: "Backend, or none (env BACKEND_URL, default http://127.0.0.1:8000).") var backendURL: String?
-    @Option(name: .customLong("sim-url"), help: "charger-sim, or none (env CMS_URL, default http://127.0.0.1:9000).") var simURL: String?
+    @OptionGroup var stack: RunningStackOptions
     @Option(name: .customLong("cms-secret"), help: "charger-sim's secret (env CMS_SECRET, default the development one).") var cmsSecret: String?
 
     func run() async throws {
         let env = EnvironmentFallback()
+        guard let gateway = stack.gateway else { throw ValidationError("the console needs a gateway: its phones connect to it") }
         var configuration = ConsoleConfiguration(
-            gatewayURL: env.string(gatewayURL, "GATEWAY_URL", default: "ws://127.0.0.1:8080"),
-            backendURL: env.urlOrNone(backendURL, "BACKEND_URL", default: "http://127.0.0.1:8000"),
-            simURL: env.urlOrNone(simURL, "CMS_URL", default: "http://127.0.0.1:9000"),
+            gatewayURL: gateway, backendURL: stack.backend, simURL: stack.sim,
             cmsSecret: env.string(cmsSecret, "CMS_SECRET", default: "dev-cms-secret"))
         (configuration.host, configuration.port) = (host, port)
         let console = try await ConsoleServer(configuration: configuration, logger: Logger.client()).start()

@@ -19,20 +19,15 @@ struct TraceCommand: AsyncParsableCommand {
             """)
 
     @Argument(help: "The trace id (32 hex digits), or a whole traceparent.") var trace: String
-    @Option(name: .customLong("gateway-url"), help: "Gateway (env GATEWAY_URL, default ws://127.0.0.1:8080).") var gatewayURL: String?
-    @Option(name: .customLong("backend-url"), help: "mock-backend, or none (env BACKEND_URL, default http://127.0.0.1:8000).") var backendURL: String?
-    @Option(name: .customLong("sim-url"), help: "charger-sim, or none (env CMS_URL, default http://127.0.0.1:9000).") var simURL: String?
+    @OptionGroup var stack: RunningStackOptions
     @Flag(help: "Print the records as JSON.") var json = false
 
     func run() async throws {
-        let env = EnvironmentFallback()
         guard let traceID = TraceParent.traceID(given: trace) else {
             throw ValidationError("a trace id is 32 hex digits (or give the whole traceparent)")
         }
         let collector = TraceCollector(
-            gateway: env.urlOrNone(gatewayURL, "GATEWAY_URL", default: "ws://127.0.0.1:8080").map { StackURLs(gateway: $0).gatewayHTTP },
-            backend: env.urlOrNone(backendURL, "BACKEND_URL", default: "http://127.0.0.1:8000"),
-            cms: env.urlOrNone(simURL, "CMS_URL", default: "http://127.0.0.1:9000"))
+            gateway: stack.gateway.map { StackURLs(gateway: $0).gatewayHTTP }, backend: stack.backend, cms: stack.sim)
         let (timeline, unavailable) = await collector.timeline(of: traceID)
         if json {
             let encoder = JSONEncoder()

@@ -1,4 +1,5 @@
 import Foundation
+import LocalStack
 
 /// What the console serves and in front of which stack: the browser talks WebSocket straight
 /// to the gateway (as an app does) and HTTP to the backend and charger-sim through the console,
@@ -29,9 +30,7 @@ public struct ConsoleConfiguration: Sendable {
     }
 
     /// The gateway's HTTP side (`/health`, `/metrics`, `/debug/traces/ID`).
-    var gatewayHTTP: String {
-        gatewayURL.replacingOccurrences(of: "wss://", with: "https://").replacingOccurrences(of: "ws://", with: "http://")
-    }
+    var gatewayHTTP: String { StackURLs(gateway: gatewayURL).gatewayHTTP }
 
     /// The page's files shipped with this target.
     public static var bundledStaticFolder: String {

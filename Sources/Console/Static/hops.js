@@ -5,7 +5,9 @@ import { api, element } from './api.js';
 export function startHops() {
   const form = document.getElementById('trace-form');
   form.addEventListener('submit', (event) => { event.preventDefault(); showTrace(form.trace.value.trim()); });
-  (async function loop() { await refreshMetrics(); setTimeout(loop, 2000); })();
+  // Only while the view is shown: a hidden panel need not load the gateway's /metrics.
+  const view = document.getElementById('hops');
+  (async function loop() { if (view.hidden) previous = null; else await refreshMetrics(); setTimeout(loop, 2000); })();
 }
 
 export async function showTrace(trace) {
