@@ -133,7 +133,7 @@ let package = Package(
         .target(
             name: "Console",
             dependencies: [
-                "LocalStack", "HopTrace",
+                "LocalStack", "HopTrace", "Fleet",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

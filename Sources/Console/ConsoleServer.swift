@@ -1,3 +1,4 @@
+import Fleet
 import Foundation
 import HopTrace
 import Hummingbird
@@ -18,10 +19,7 @@ public struct ConsoleServer: Sendable {
     }
 
     /// The users mock-backend seeds (every password is `password`), offered by the login form.
-    static let seededUsers: [[String: String]] = [
-        ["id": "123", "email": "demo@example.com"], ["id": "124", "email": "alice@example.com"],
-        ["id": "125", "email": "bob@example.com"], ["id": "126", "email": "carol@example.com"],
-    ]
+    static let seededUsers: [[String: String]] = SeededUser.all.map { ["id": String($0.id), "email": $0.email] }
 
     var upstreams: [Upstream] {
         [

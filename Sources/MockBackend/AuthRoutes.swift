@@ -1,4 +1,5 @@
 import AccessTokens
+import Fleet
 import Foundation
 import GRDB
 import Hummingbird
@@ -84,7 +85,7 @@ struct AuthRoutes: Sendable {
                     sql: "INSERT INTO users (name, email, password_hash, id_tag, created_at, updated_at) VALUES (?, ?, ?, '', ?, ?)",
                     arguments: [name, email, hash, now, now])
                 let id = Int(db.lastInsertedRowID)
-                try db.execute(sql: "UPDATE users SET id_tag = ? WHERE id = ?", arguments: ["RFID\(id)", id])
+                try db.execute(sql: "UPDATE users SET id_tag = ? WHERE id = ?", arguments: [SeededUser.idTag(ofUser: id), id])
                 return id
             }
         } catch {

@@ -178,26 +178,20 @@ struct BackendDatabase: Sendable {
 
     /// One bcrypt of "password" per process: hashing is slow on purpose, and a mock's demo users
     /// need no salt of their own.
-    static let seededPasswordHash = PasswordHasher.hash("password")
+    static let seededPasswordHash = PasswordHasher.hash(SeededUser.password)
 
     /// The demo user (123, as in the spec's examples), a few more, and the fleet's chargers.
     static func seed(_ db: Database, fleet: FleetDefinition) throws {
-        let users: [(Int, String, String)] = [
-            (123, "Demo User", "demo@example.com"),
-            (124, "Alice Driver", "alice@example.com"),
-            (125, "Bob Driver", "bob@example.com"),
-            (126, "Carol Driver", "carol@example.com"),
-        ]
         let now = LaravelTime.now()
-        for (id, name, email) in users {
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE id = ?", arguments: [id]) == nil else { continue }
+        for user in SeededUser.all {
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE id = ?", arguments: [user.id]) == nil else { continue }
             // Every seeded user's password is "password", as in Laravel's default factory.
             try db.execute(
                 sql: """
                     INSERT INTO users (id, name, email, password_hash, id_tag, email_verified_at, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [id, name, email, seededPasswordHash, "RFID\(id)", now, now, now])
+                arguments: [user.id, user.name, user.email, seededPasswordHash, user.idTag, now, now, now])
         }
         for charger in fleet.chargers {
             try db.execute(
