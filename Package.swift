@@ -51,6 +51,15 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "Fleet"),
+        // OCPP 1.6J: the messages of the core profile as types with their schemas, the OCPP-J
+        // frames and the CALL/CALLRESULT/CALLERROR exchange above a WebSocket.
+        .target(
+            name: "OCPP",
+            dependencies: [
+                "Messages",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The WebSocket wire (RFC 6455 frames, message joining, UTF-8, the handshake), which the
         // gateway and the echo server for the Autobahn|Testsuite share.
         .target(
@@ -191,7 +200,7 @@ let package = Package(
         .executableTarget(
             name: "ChargerSim",
             dependencies: [
-                "Messages", "Fleet", "ServiceRuntime", "HopTrace", "HopTraceHTTP",
+                "Messages", "Fleet", "OCPP", "ServiceRuntime", "HopTrace", "HopTraceHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -261,6 +270,7 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "MessagesTests", dependencies: ["Messages"]),
+        .testTarget(name: "OCPPTests", dependencies: ["OCPP", "Messages", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "RESPTests",
             dependencies: [
@@ -333,7 +343,7 @@ let package = Package(
         .testTarget(
             name: "ChargerSimTests",
             dependencies: [
-                "TestSupport", "ChargerSim", "ServiceRuntime", "Messages", "Fleet",
+                "TestSupport", "ChargerSim", "ServiceRuntime", "Messages", "Fleet", "OCPP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

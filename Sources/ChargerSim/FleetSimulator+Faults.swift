@@ -1,5 +1,6 @@
 import Foundation
 import Messages
+import OCPP
 
 /// Faults on demand, for the error screens of an app: each answers `accept` or a reason,
 /// and reports only transitions OCPP allows.

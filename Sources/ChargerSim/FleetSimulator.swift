@@ -2,6 +2,7 @@ import Fleet
 import Foundation
 import Logging
 import Messages
+import OCPP
 
 /// The chargers and their connectors: OCPP 1.6 statuses and only the transitions OCPP allows,
 /// sessions with meter values on fixed steps of simulated time, and faults on demand.

@@ -6,6 +6,7 @@ import HopTraceHTTP
 import Hummingbird
 import Logging
 import Messages
+import OCPP
 import ServiceRuntime
 
 /// charger-sim's HTTP API: the CMS hop's remote commands and the faults on demand (the README

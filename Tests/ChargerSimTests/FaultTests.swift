@@ -1,5 +1,6 @@
 import Foundation
 import Messages
+import OCPP
 import Testing
 
 @testable import ChargerSim

@@ -1,6 +1,7 @@
 import Fleet
 import Foundation
 import Messages
+import OCPP
 import Testing
 
 @testable import ChargerSim

@@ -1,6 +1,6 @@
 /// OCPP 1.6 `ChargePointStatus` of a connector, and the transitions section 4.9 allows
 /// (a "-" in its table is a transition a charger never reports).
-enum ChargePointStatus: String, Codable, Sendable, CaseIterable {
+public enum ChargePointStatus: String, Codable, Sendable, CaseIterable {
     case available = "Available"
     case preparing = "Preparing"
     case charging = "Charging"
@@ -11,7 +11,7 @@ enum ChargePointStatus: String, Codable, Sendable, CaseIterable {
     case unavailable = "Unavailable"
     case faulted = "Faulted"
 
-    static let allowed: [ChargePointStatus: Set<ChargePointStatus>] = [
+    public static let allowed: [ChargePointStatus: Set<ChargePointStatus>] = [
         .available: [.preparing, .charging, .suspendedEV, .suspendedEVSE, .reserved, .unavailable, .faulted],
         .preparing: [.available, .charging, .suspendedEV, .suspendedEVSE, .finishing, .faulted],
         .charging: [.available, .suspendedEV, .suspendedEVSE, .finishing, .unavailable, .faulted],
@@ -23,16 +23,16 @@ enum ChargePointStatus: String, Codable, Sendable, CaseIterable {
         .faulted: [.available, .preparing, .charging, .suspendedEV, .suspendedEVSE, .finishing, .reserved, .unavailable],
     ]
 
-    func canTransition(to next: ChargePointStatus) -> Bool {
+    public func canTransition(to next: ChargePointStatus) -> Bool {
         Self.allowed[self, default: []].contains(next)
     }
 
     /// A car is plugged in and a transaction may be running.
-    var hasSession: Bool { [.charging, .suspendedEV, .suspendedEVSE].contains(self) }
+    public var hasSession: Bool { [.charging, .suspendedEV, .suspendedEVSE].contains(self) }
 }
 
 /// OCPP 1.6 `ChargePointErrorCode`.
-enum ChargePointErrorCode: String, Codable, Sendable, CaseIterable {
+public enum ChargePointErrorCode: String, Codable, Sendable, CaseIterable {
     case connectorLockFailure = "ConnectorLockFailure"
     case evCommunicationError = "EVCommunicationError"
     case groundFailure = "GroundFailure"
@@ -49,13 +49,4 @@ enum ChargePointErrorCode: String, Codable, Sendable, CaseIterable {
     case resetFailure = "ResetFailure"
     case underVoltage = "UnderVoltage"
     case weakSignal = "WeakSignal"
-}
-
-/// Why a transaction stopped: OCPP 1.6 `Reason` names, with the spec's "RemoteStop".
-enum StopReason: String, Sendable {
-    case remoteStop = "RemoteStop"
-    case local = "Local"
-    case evDisconnected = "EVDisconnected"
-    case powerLoss = "PowerLoss"
-    case other = "Other"
 }
