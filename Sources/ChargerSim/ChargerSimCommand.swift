@@ -23,6 +23,12 @@ struct ChargerSimCommand: AsyncParsableCommand {
     @Flag(help: "The simulated clock starts paused: it moves only through POST /api/clock/... (env PAUSED=1).") var paused = false
     @Option(name: .customLong("trace-records"), help: "Hop records kept for GET /debug/traces/ID, 0 for none (env TRACE_RECORDS, default 10000).") var traceRecords: Int?
     @Option(name: .customLong("clock-start"), help: "Simulated time at launch, ISO-8601 (env CLOCK_START, default now).") var clockStart: String?
+    @Option(name: .customLong("ocpp-unknown-chargers"),
+            help: "Charge points at /ocpp/ID whose id the fleet lacks: refuse or accept (env OCPP_UNKNOWN_CHARGERS, default refuse).")
+    var ocppUnknownChargers: String?
+    @Option(name: .customLong("ocpp-heartbeat-interval"),
+            help: "Seconds between a charge point's heartbeats, told at its boot (env OCPP_HEARTBEAT_INTERVAL, default 300).")
+    var ocppHeartbeatInterval: Int?
 
     func run() async throws {
         LoggingSetup.bootstrap()
@@ -46,6 +52,14 @@ struct ChargerSimCommand: AsyncParsableCommand {
             configuration.clockStart = start
         }
         configuration.traceRecords = try env.int(traceRecords, "TRACE_RECORDS", default: configuration.traceRecords)
+        switch env.string(ocppUnknownChargers, "OCPP_UNKNOWN_CHARGERS", default: "refuse") {
+        case "refuse": configuration.centralSystem.acceptUnknownChargers = false
+        case "accept": configuration.centralSystem.acceptUnknownChargers = true
+        case let other: throw ValidationError("OCPP_UNKNOWN_CHARGERS must be refuse or accept: \(other)")
+        }
+        configuration.centralSystem.heartbeatInterval = try env.int(
+            ocppHeartbeatInterval, "OCPP_HEARTBEAT_INTERVAL", default: configuration.centralSystem.heartbeatInterval)
+        guard configuration.centralSystem.heartbeatInterval > 0 else { throw ValidationError("OCPP_HEARTBEAT_INTERVAL must be positive") }
         guard configuration.meterInterval > 0, configuration.speed > 0, configuration.traceRecords >= 0 else {
             throw ValidationError("METER_INTERVAL and SPEED must be positive, TRACE_RECORDS 0 or more")
         }

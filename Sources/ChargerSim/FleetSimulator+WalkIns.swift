@@ -29,7 +29,8 @@ extension FleetSimulator {
 
     func walkInArrives(_ key: ConnectorKey, at now: Date) {
         arrivalsPending.remove(key)
-        guard walkInsEnabled else { return }
+        // A real charge point's drivers are real ones.
+        guard walkInsEnabled, chargers[key.chargerID]?.external != true else { return }
         guard let connector = connectors[key], var random = connectors[key]?.arrivals else { return }
         // A busy, faulted or dark connector: the driver goes elsewhere; another one comes later.
         guard connector.status == .available, connector.session == nil, connector.awaitingUnplug == nil,

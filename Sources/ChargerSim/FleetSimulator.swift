@@ -57,6 +57,8 @@ actor FleetSimulator {
         var powered = true
         /// Events a charger keeps while offline, sent in order when it is back (OCPP's queue).
         var held: [CMSEvent] = []
+        /// A real charge point on OCPP stands in for this one: the simulated twin keeps quiet.
+        var external = false
     }
 
     let fleet: FleetDefinition
@@ -120,7 +122,9 @@ actor FleetSimulator {
     /// held; nothing is reported (the backend is reset alongside). Walk-ins start again.
     func reset(seed: UInt64) {
         self.seed = seed
+        let external = chargers.filter(\.value.external).keys
         (connectors, chargers) = Self.freshFleet(fleet, seed: seed)
+        for chargerID in external { chargers[chargerID]?.external = true }
         running = [:]
         timers = TimerQueue()
         arrivalsPending = []
@@ -312,7 +316,9 @@ actor FleetSimulator {
 
     /// Sends an event, or keeps it while its charger is offline.
     func emit(_ event: CMSEvent) {
-        if chargers[event.chargerID]?.online == false {
+        if chargers[event.chargerID]?.external == true {
+            return
+        } else if chargers[event.chargerID]?.online == false {
             chargers[event.chargerID]?.held.append(event)
         } else {
             emitToBackend(event)

@@ -4,6 +4,7 @@ import Foundation
 import HopTrace
 import HopTraceHTTP
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import Messages
 import OCPP
@@ -16,6 +17,8 @@ struct SimulatorApplication {
     let simulator: FleetSimulator
     let delivery: EventDelivery
     let clock: SimulatedClock
+    /// Real charge points on OCPP, at `/ocpp/CHARGER_ID`.
+    let centralSystem: CentralSystem
     /// nil when tracing is off.
     let traces: TraceRecorder?
     let logger: Logger
@@ -30,6 +33,8 @@ struct SimulatorApplication {
         self.delivery = delivery
         clock = SimulatedClock(origin: configuration.clockStart ?? Date(), speed: configuration.speed, paused: configuration.paused)
         simulator = FleetSimulator(fleet: fleet, configuration: configuration, clock: clock, logger: logger, emit: { delivery.enqueue($0) })
+        centralSystem = CentralSystem(
+            configuration: configuration.centralSystem, simulator: simulator, logger: logger, emit: { delivery.enqueue($0) })
     }
 
     func router() -> Router<BasicRequestContext> {
@@ -53,21 +58,23 @@ struct SimulatorApplication {
             ])
         }
         router.post("/api/chargers/:charger/connectors/:connector/remote-start") { request, context in
-            try await connectorCommand(request, context) { key, body in
+            try await connectorCommand(request, context, reachesRealChargePoints: true) { key, body in
                 guard let body, let idTag = body["id_tag"]?.stringValue, case .int(let transactionID)? = body["transaction_id"] else {
                     return .invalid("Body must be {id_tag, transaction_id}")
                 }
+                if let answer = await centralSystem.remoteStart(key, idTag: idTag, transactionID: transactionID) { return .result(answer) }
                 return .result(await simulator.remoteStart(key, idTag: idTag, transactionID: transactionID))
             }
         }
         router.post("/api/chargers/:charger/connectors/:connector/remote-stop") { request, context in
-            try await connectorCommand(request, context) { key, body in
+            try await connectorCommand(request, context, reachesRealChargePoints: true) { key, body in
                 // No body, or no transaction id: whatever runs on the connector.
                 var transactionID: Int?
                 if let body, let value = body["transaction_id"], !value.isNull {
                     guard case .int(let number) = value else { return .invalid("transaction_id must be an integer") }
                     transactionID = number
                 }
+                if let answer = await centralSystem.remoteStop(key, transactionID: transactionID) { return .result(answer) }
                 return .result(await simulator.remoteStop(key, transactionID: transactionID))
             }
         }
@@ -131,6 +138,7 @@ struct SimulatorApplication {
                 guard let chargerID = context.parameters.get("charger"), await simulator.isOnline(chargerID) != nil else {
                     return Self.json(RemoteCommandResult.reject("Unknown charger"), status: .notFound)
                 }
+                if await simulator.isExternal(chargerID) { return Self.answer(Self.realChargePointRefusal(chargerID)) }
                 return Self.answer(await action(simulator, chargerID))
             }
         }
@@ -142,8 +150,10 @@ struct SimulatorApplication {
         case invalid(String)
     }
 
+    /// A connector's command. Only remote start and stop reach a real charge point (over
+    /// OCPP); the others act on the simulated twin, which a real one has replaced.
     private func connectorCommand(
-        _ request: Request, _ context: BasicRequestContext,
+        _ request: Request, _ context: BasicRequestContext, reachesRealChargePoints: Bool = false,
         _ body: (FleetSimulator.ConnectorKey, JSONValue?) async -> CommandOutcome
     ) async throws -> Response {
         guard authorized(request) else { return Self.unauthenticated }
@@ -151,9 +161,14 @@ struct SimulatorApplication {
             return Self.json(RemoteCommandResult.reject("Bad charger or connector"), status: .notFound)
         }
         let key = FleetSimulator.ConnectorKey(chargerID: chargerID, connectorID: connectorID)
-        guard await simulator.status(of: key) != nil else {
+        let external = await simulator.isExternal(chargerID)
+        let connected = await centralSystem.isConnected(chargerID)
+        let real = external || connected
+        let simulated = await simulator.status(of: key) != nil
+        guard real && reachesRealChargePoints || simulated else {
             return Self.json(RemoteCommandResult.reject("Unknown charger or connector"), status: .notFound)
         }
+        if real && !reachesRealChargePoints { return Self.answer(Self.realChargePointRefusal(chargerID)) }
         let bytes = try await request.body.collect(upTo: 1 << 16)
         var json: JSONValue?
         if bytes.readableBytes > 0 {
@@ -166,6 +181,10 @@ struct SimulatorApplication {
         case .result(let result): return Self.answer(result)
         case .invalid(let reason): return Self.json(RemoteCommandResult.reject(reason), status: .unprocessableContent)
         }
+    }
+
+    static func realChargePointRefusal(_ chargerID: String) -> RemoteCommandResult {
+        .reject("\(chargerID) is a real charge point on OCPP: it reports its own faults, plugs and drivers")
     }
 
     func authorized(_ request: Request) -> Bool {
@@ -187,8 +206,11 @@ struct SimulatorApplication {
 
     func application() -> some ApplicationProtocol {
         let booted = Date()
+        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
+        OCPPChargePointRoute.add(to: webSocketRouter, centralSystem: centralSystem, logger: logger)
         return Application(
             router: router(),
+            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "charger-sim"),
             services: [delivery, SimulationDriver(simulator: simulator)],
             onServerRunning: { [logger, configuration, delivery, booted] channel in

@@ -23,6 +23,8 @@ struct SimulatorConfiguration: Sendable {
     var meanArrival: Double = 20 * 60
     /// Hop records kept for `GET /debug/traces/ID`; 0 keeps none.
     var traceRecords = 10_000
+    /// The CSMS side, where real charge points connect.
+    var centralSystem = CentralSystem.Configuration()
 
     init(cmsSecret: String) { self.cmsSecret = cmsSecret }
 
