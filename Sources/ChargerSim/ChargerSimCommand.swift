@@ -29,6 +29,16 @@ struct ChargerSimCommand: AsyncParsableCommand {
     @Option(name: .customLong("ocpp-heartbeat-interval"),
             help: "Seconds between a charge point's heartbeats, told at its boot (env OCPP_HEARTBEAT_INTERVAL, default 300).")
     var ocppHeartbeatInterval: Int?
+    @Option(name: .customLong("ocpp-csms-url"),
+            help: "Chargers connect to this CSMS as OCPP 1.6J charge points, at URL/CHARGER_ID, ws:// or wss:// (env OCPP_CSMS_URL).")
+    var ocppCSMSURL: String?
+    @Option(name: .customLong("ocpp-chargers"), help: "With --ocpp-csms-url: only these chargers, comma-separated (env OCPP_CHARGERS, default all).")
+    var ocppChargers: String?
+    @Option(name: .customLong("ocpp-password"),
+            help: "With --ocpp-csms-url: HTTP Basic auth password, security profile 1 (env OCPP_PASSWORD, 16 to 40 characters).")
+    var ocppPassword: String?
+    @Option(name: .customLong("ocpp-ca-file"), help: "With a wss:// CSMS: extra trusted CA certificates, PEM (env OCPP_CA_FILE).")
+    var ocppCAFile: String?
 
     func run() async throws {
         LoggingSetup.bootstrap()
@@ -60,6 +70,22 @@ struct ChargerSimCommand: AsyncParsableCommand {
         configuration.centralSystem.heartbeatInterval = try env.int(
             ocppHeartbeatInterval, "OCPP_HEARTBEAT_INTERVAL", default: configuration.centralSystem.heartbeatInterval)
         guard configuration.centralSystem.heartbeatInterval > 0 else { throw ValidationError("OCPP_HEARTBEAT_INTERVAL must be positive") }
+        if let url = env.optionalString(ocppCSMSURL, "OCPP_CSMS_URL") {
+            var options = OCPPChargePointOptions(csmsURL: url)
+            if let list = env.optionalString(ocppChargers, "OCPP_CHARGERS") {
+                options.chargers = Set(list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            }
+            options.password = env.optionalString(ocppPassword, "OCPP_PASSWORD")
+            options.caFile = env.optionalString(ocppCAFile, "OCPP_CA_FILE")
+            options.heartbeatInterval = configuration.centralSystem.heartbeatInterval
+            // One meter value per simulated step, unless the CSMS asks for fewer.
+            options.meterValueSampleInterval = max(1, Int(configuration.simulatedStep.rounded()))
+            do {
+                configuration.chargePoints = try options.validated()
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         guard configuration.meterInterval > 0, configuration.speed > 0, configuration.traceRecords >= 0 else {
             throw ValidationError("METER_INTERVAL and SPEED must be positive, TRACE_RECORDS 0 or more")
         }

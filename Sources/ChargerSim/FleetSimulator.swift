@@ -45,6 +45,8 @@ actor FleetSimulator {
         var arrivals: SeededRandom
         /// Held for one card until it starts or the reservation expires (OCPP ReserveNow).
         var reservation: Reservation?
+        /// ChangeAvailability Inoperative came during a transaction: Unavailable once it is free.
+        var unavailableWhenFree = false
     }
 
     struct Reservation: Sendable, Equatable {
@@ -292,6 +294,10 @@ actor FleetSimulator {
 
     func emitCompleted(_ key: ConnectorKey, transactionID: Int) {
         emit(CMSEvent(event: .sessionCompleted, chargerID: key.chargerID, connectorID: key.connectorID, transactionID: transactionID))
+        if connectors[key]?.unavailableWhenFree == true, connectors[key]?.status == .available {
+            connectors[key]?.unavailableWhenFree = false
+            transition(key, to: .unavailable, at: clock.now())
+        }
     }
 
     // MARK: Statuses and events

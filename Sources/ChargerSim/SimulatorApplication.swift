@@ -7,7 +7,9 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import Messages
+import NIOConcurrencyHelpers
 import OCPP
+import ServiceLifecycle
 import ServiceRuntime
 
 /// charger-sim's HTTP API: the CMS hop's remote commands and the faults on demand (the README
@@ -19,6 +21,8 @@ struct SimulatorApplication {
     let clock: SimulatedClock
     /// Real charge points on OCPP, at `/ocpp/CHARGER_ID`.
     let centralSystem: CentralSystem
+    /// Simulated chargers that talk OCPP to a CSMS (`--ocpp-csms-url`); nil without one.
+    let chargePoints: ChargePointFleet?
     /// nil when tracing is off.
     let traces: TraceRecorder?
     let logger: Logger
@@ -32,7 +36,16 @@ struct SimulatorApplication {
             httpClient: httpClient, backendURL: configuration.backendURL, secret: configuration.cmsSecret, traces: traces, logger: logger)
         self.delivery = delivery
         clock = SimulatedClock(origin: configuration.clockStart ?? Date(), speed: configuration.speed, paused: configuration.paused)
-        simulator = FleetSimulator(fleet: fleet, configuration: configuration, clock: clock, logger: logger, emit: { delivery.enqueue($0) })
+        // A charger on OCPP reports to its CSMS; the others to the backend, as charger-sim's CMS.
+        let onOCPP = NIOLockedValueBox<ChargePointFleet?>(nil)
+        let simulator = FleetSimulator(fleet: fleet, configuration: configuration, clock: clock, logger: logger, emit: { event in
+            if onOCPP.withLockedValue({ $0 })?.deliver(event) == true { return }
+            delivery.enqueue(event)
+        })
+        self.simulator = simulator
+        let chargePoints = configuration.chargePoints.map { ChargePointFleet(fleet: fleet, options: $0, simulator: simulator, logger: logger) }
+        self.chargePoints = chargePoints
+        onOCPP.withLockedValue { $0 = chargePoints }
         centralSystem = CentralSystem(
             configuration: configuration.centralSystem, simulator: simulator, logger: logger, emit: { delivery.enqueue($0) })
     }
@@ -127,19 +140,25 @@ struct SimulatorApplication {
             return Self.json(["enabled": enabled])
         }
         addClockRoutes(to: router)
-        for (path, action) in [
-            ("power-loss", { @Sendable (simulator: FleetSimulator, id: String) in await simulator.powerLoss(id) }),
-            ("power-restore", { @Sendable (simulator: FleetSimulator, id: String) in await simulator.powerRestore(id) }),
-            ("offline", { @Sendable (simulator: FleetSimulator, id: String) in await simulator.setOnline(id, false) }),
-            ("online", { @Sendable (simulator: FleetSimulator, id: String) in await simulator.setOnline(id, true) }),
-        ] as [(String, @Sendable (FleetSimulator, String) async -> RemoteCommandResult)] {
+        // On OCPP, a charger without power or network drops its connection to the CSMS and
+        // boots again when it is back; what happened meanwhile waits in its queue.
+        for (path, network, action) in [
+            ("power-loss", false, { @Sendable (simulator: FleetSimulator, id: String) in await simulator.powerLoss(id) }),
+            ("power-restore", true, { @Sendable (simulator: FleetSimulator, id: String) in await simulator.powerRestore(id) }),
+            ("offline", false, { @Sendable (simulator: FleetSimulator, id: String) in await simulator.setOnline(id, false) }),
+            ("online", true, { @Sendable (simulator: FleetSimulator, id: String) in await simulator.setOnline(id, true) }),
+        ] as [(String, Bool, @Sendable (FleetSimulator, String) async -> RemoteCommandResult)] {
             router.post("/api/chargers/:charger/\(path)") { request, context in
                 guard authorized(request) else { return Self.unauthenticated }
                 guard let chargerID = context.parameters.get("charger"), await simulator.isOnline(chargerID) != nil else {
                     return Self.json(RemoteCommandResult.reject("Unknown charger"), status: .notFound)
                 }
                 if await simulator.isExternal(chargerID) { return Self.answer(Self.realChargePointRefusal(chargerID)) }
-                return Self.answer(await action(simulator, chargerID))
+                let result = await action(simulator, chargerID)
+                if result.isAccepted, let chargePoint = chargePoints?.chargePoints[chargerID] {
+                    await chargePoint.setNetwork(up: network)
+                }
+                return Self.answer(result)
             }
         }
         return router
@@ -212,7 +231,7 @@ struct SimulatorApplication {
             router: router(),
             server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "charger-sim"),
-            services: [delivery, SimulationDriver(simulator: simulator)],
+            services: [delivery, SimulationDriver(simulator: simulator) as any Service] + (chargePoints.map { [$0 as any Service] } ?? []),
             onServerRunning: { [logger, configuration, delivery, booted] channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 logger.announceListening(scheme: "http", host: configuration.host, port: port)

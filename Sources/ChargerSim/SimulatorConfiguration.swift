@@ -25,6 +25,8 @@ struct SimulatorConfiguration: Sendable {
     var traceRecords = 10_000
     /// The CSMS side, where real charge points connect.
     var centralSystem = CentralSystem.Configuration()
+    /// nil: no charger talks OCPP to a CSMS (`--ocpp-csms-url` not given).
+    var chargePoints: OCPPChargePointOptions?
 
     init(cmsSecret: String) { self.cmsSecret = cmsSecret }
 

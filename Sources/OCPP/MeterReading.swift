@@ -48,3 +48,37 @@ extension MeterValue {
             currentA: mean(current), voltageV: mean(voltage), soc: soc.last)
     }
 }
+
+extension MeterValue {
+    /// What a charge point sends for `reading`: the register in Wh, power in W, and current
+    /// and voltage per phase when `phases` is given (an AC charger), once when it is not (DC).
+    public init(reading: MeterReading, phases: Int?, context: ReadingContext = .samplePeriodic, timestamp: String) {
+        var sampled: [SampledValue] = []
+        func add(_ value: Double?, _ measurand: Measurand, _ unit: UnitOfMeasure, phase: Phase? = nil, decimals: Int = 1) {
+            guard let value, value.isFinite else { return }
+            sampled.append(SampledValue(value: Self.text(value, decimals: decimals), context: context, measurand: measurand,
+                                        phase: phase, location: measurand == .soc ? .ev : .outlet, unit: unit))
+        }
+        add(reading.energyWh, .energyActiveImportRegister, .wh, decimals: 0)
+        add(reading.powerW, .powerActiveImport, .w, decimals: 0)
+        let phaseNames: [(current: Phase, voltage: Phase)] = [(.l1, .l1N), (.l2, .l2N), (.l3, .l3N)]
+        if let phases, phases > 0 {
+            for phase in phaseNames.prefix(min(phases, 3)) { add(reading.currentA, .currentImport, .a, phase: phase.current) }
+            for phase in phaseNames.prefix(min(phases, 3)) { add(reading.voltageV, .voltage, .v, phase: phase.voltage) }
+        } else {
+            add(reading.currentA, .currentImport, .a)
+            add(reading.voltageV, .voltage, .v)
+        }
+        add(reading.soc, .soc, .percent, decimals: 0)
+        self.init(timestamp: timestamp, sampledValue: sampled)
+    }
+
+    /// A decimal without exponent or trailing zeros: what a meter prints.
+    static func text(_ value: Double, decimals: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let rounded = (value * scale).rounded() / scale
+        if decimals == 0 || rounded == rounded.rounded() { return String(Int(rounded)) }
+        return String(rounded)
+    }
+}

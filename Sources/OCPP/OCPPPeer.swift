@@ -142,13 +142,15 @@ public actor OCPPPeer {
         case .call(let id, let action, let payload):
             Task { [handlers, send, logger] in
                 let answer: OCPPMessage
-                switch await handlers.answer(action: action, payload: payload) {
+                let (result, followUp) = await handlers.answer(action: action, payload: payload)
+                switch result {
                 case .success(let json): answer = .callResult(id: id, payload: json)
                 case .failure(let error):
                     logger.info("CALL refused", metadata: ["action": "\(action)", "error": "\(error)"])
                     answer = .callError(id: id, error: error)
                 }
                 try? await send(answer.text)
+                await followUp?()
             }
         case .callResult(let id, let payload):
             guard let call = pending.removeValue(forKey: id) else {

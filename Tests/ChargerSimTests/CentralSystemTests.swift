@@ -132,7 +132,7 @@ struct CentralSystemTests {
         #expect(stop.data["meter_stop"] == 7000)
         #expect(stop.data["energy_delivered"] == 2)
         #expect(stop.data["duration"] == 1800)
-        #expect(stop.data["stop_reason"] == "Remote")
+        #expect(stop.data["stop_reason"] == "RemoteStop")
         #expect(simulation.log.named(.sessionCompleted).isEmpty)
         await central.statusNotification("CP001", status(.finishing))
         await central.statusNotification("CP001", status(.available))

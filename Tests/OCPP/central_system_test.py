@@ -165,8 +165,8 @@ async def main(gateway, cms, secret):
                   and first.get("voltage") == 231.0, first)
             await app.send("stop_charging", {"charger_id": "CP001"})
             stopped = await app.wait_for("session_stopped", lambda m: m.get("event") == "session_stopped")
-            check("session_stopped has the charger's meter stop and reason", stopped["data"].get("meter_stop") == charger.register
-                  and stopped["data"].get("stop_reason") == "Remote", stopped)
+            check("session_stopped has the charger's meter stop, and its reason Remote by the spec's name", stopped["data"].get("meter_stop") == charger.register
+                  and stopped["data"].get("stop_reason") == "RemoteStop", stopped)
             completed = await app.wait_for("session_completed", lambda m: m.get("event") == "session_completed")
             check("session_completed follows once the connector is Available", completed["transaction_id"] == charger.transaction, completed)
         runner.cancel()

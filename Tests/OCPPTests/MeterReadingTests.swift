@@ -42,3 +42,24 @@ struct MeterReadingTests {
         #expect(sampled == MeterReading())
     }
 }
+
+@Suite("OCPP meter values written")
+struct MeterValueWritingTests {
+    @Test func aThreePhaseReadingIsWrittenPerPhaseAndReadBackTheSame() throws {
+        let reading = MeterReading(energyWh: 12_345, powerW: 11_040, currentA: 16, voltageV: 230)
+        let value = MeterValue(reading: reading, phases: 3, timestamp: "2026-12-06T10:00:00Z")
+        #expect(value.sampledValue.map(\.measurand) == [.energyActiveImportRegister, .powerActiveImport]
+            + Array(repeating: .currentImport, count: 3) + Array(repeating: .voltage, count: 3))
+        #expect(value.sampledValue.map(\.value) == ["12345", "11040", "16", "16", "16", "230", "230", "230"])
+        #expect(value.reading == reading)
+        _ = try MeterValuesRequest(connectorId: 1, transactionId: 1, meterValue: [value]).validatedJSON()
+    }
+
+    @Test func aDCReadingHasNoPhasesAndCarriesTheStateOfCharge() {
+        let reading = MeterReading(energyWh: 500, powerW: 50_000, currentA: 125.5, voltageV: 398.4, soc: 63)
+        let value = MeterValue(reading: reading, phases: nil, timestamp: "2026-12-06T10:00:00Z")
+        #expect(value.sampledValue.allSatisfy { $0.phase == nil })
+        #expect(value.sampledValue.first { $0.measurand == .soc }?.location == .ev)
+        #expect(value.reading == reading)
+    }
+}

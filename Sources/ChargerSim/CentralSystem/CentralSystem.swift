@@ -203,7 +203,9 @@ actor CentralSystem {
                 chargerID: chargerID, connectorID: transaction.connectorID, meterStop: request.meterStop,
                 energyDelivered: Double(max(0, request.meterStop - transaction.meterStart)) / 1000,
                 duration: max(0, Int(stop.timeIntervalSince(transaction.start).rounded())),
-                stopTime: Timestamp.string(from: stop), stopReason: (request.reason ?? .local).rawValue))))
+                stopTime: Timestamp.string(from: stop),
+                // The spec's name for OCPP's Remote is RemoteStop.
+                stopReason: StopReason(ocpp: (request.reason ?? .local).rawValue)?.rawValue ?? (request.reason ?? .local).rawValue))))
         if stations[chargerID]?.statuses[transaction.connectorID] == .available {
             emit(CMSEvent(event: .sessionCompleted, chargerID: chargerID, connectorID: transaction.connectorID, transactionID: request.transactionId))
         } else {
