@@ -29,6 +29,9 @@ struct ChargerSimCommand: AsyncParsableCommand {
     @Option(name: .customLong("ocpp-heartbeat-interval"),
             help: "Seconds between a charge point's heartbeats, told at its boot (env OCPP_HEARTBEAT_INTERVAL, default 300).")
     var ocppHeartbeatInterval: Int?
+    @Option(name: .customLong("ocpp-port"),
+            help: "Charge points connect at /ocpp/CHARGER_ID on this port instead of the API's; 0: any free one (env OCPP_PORT).")
+    var ocppPort: Int?
     @Option(name: .customLong("ocpp-csms-url"),
             help: "Chargers connect to this CSMS as OCPP 1.6J charge points, at URL/CHARGER_ID, ws:// or wss:// (env OCPP_CSMS_URL).")
     var ocppCSMSURL: String?
@@ -70,6 +73,10 @@ struct ChargerSimCommand: AsyncParsableCommand {
         configuration.centralSystem.heartbeatInterval = try env.int(
             ocppHeartbeatInterval, "OCPP_HEARTBEAT_INTERVAL", default: configuration.centralSystem.heartbeatInterval)
         guard configuration.centralSystem.heartbeatInterval > 0 else { throw ValidationError("OCPP_HEARTBEAT_INTERVAL must be positive") }
+        if let text = env.optionalString(ocppPort.map(String.init), "OCPP_PORT") {
+            guard let port = Int(text), (0...65_535).contains(port) else { throw ValidationError("OCPP_PORT must be 0...65535: \(text)") }
+            configuration.centralSystem.port = port
+        }
         if let url = env.optionalString(ocppCSMSURL, "OCPP_CSMS_URL") {
             var options = OCPPChargePointOptions(csmsURL: url)
             if let list = env.optionalString(ocppChargers, "OCPP_CHARGERS") {

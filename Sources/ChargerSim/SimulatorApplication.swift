@@ -227,11 +227,27 @@ struct SimulatorApplication {
         let booted = Date()
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         OCPPChargePointRoute.add(to: webSocketRouter, centralSystem: centralSystem, logger: logger)
+        var services: [any Service] = [delivery, SimulationDriver(simulator: simulator)]
+        if let chargePoints { services.append(chargePoints) }
+        // Charge points connect on the API's port, or on a port of their own (`--ocpp-port`).
+        let ocppPort = configuration.centralSystem.port
+        if let ocppPort {
+            let healthOnly = Router()
+            healthOnly.get("/health") { _, _ in Self.json(["status": "ok"]) }
+            services.append(Application(
+                router: healthOnly, server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
+                configuration: .init(address: .hostname(configuration.host, port: ocppPort), serverName: "charger-sim-ocpp"),
+                onServerRunning: { [logger, configuration] channel in
+                    let port = channel.localAddress?.port ?? ocppPort
+                    logger.info("OCPP charge points connect at ws://\(configuration.host):\(port)/ocpp/CHARGER_ID")
+                },
+                logger: logger))
+        }
         return Application(
             router: router(),
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
+            server: ocppPort == nil ? .http1WebSocketUpgrade(webSocketRouter: webSocketRouter) : .http1(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "charger-sim"),
-            services: [delivery, SimulationDriver(simulator: simulator) as any Service] + (chargePoints.map { [$0 as any Service] } ?? []),
+            services: services,
             onServerRunning: { [logger, configuration, delivery, booted] channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 logger.announceListening(scheme: "http", host: configuration.host, port: port)

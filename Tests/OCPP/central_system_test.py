@@ -18,7 +18,7 @@ from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import (Action, AuthorizationStatus, ChargePointErrorCode, ChargePointStatus, Measurand, Phase,
                             ReadingContext, Reason, RegistrationStatus, RemoteStartStopStatus, UnitOfMeasure)
 
-from ocpp_common import App, start_stack, stop, token
+from ocpp_common import App, start, start_stack, stop, token
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--bin", required=True)
@@ -174,6 +174,25 @@ async def main(gateway, cms, secret):
     await raw_calls(ocpp_url)
 
 
+async def own_port():
+    """--ocpp-port: charge points on a port of their own, the API's port without /ocpp."""
+    sim, found = start([f"{args.bin}/charger-sim", "--host", "127.0.0.1", "--port", "0", "--ocpp-port", "0",
+                        "--backend-url", "http://127.0.0.1:9", "--cms-secret", "s"],
+                       {"ocpp": r"connect at (ws://\S+)/ocpp/CHARGER_ID", "api": r"listening on (http://\S+)"})
+    try:
+        async with websockets.connect(f"{found['ocpp']}/ocpp/CP001", subprotocols=["ocpp1.6"]) as socket:
+            await socket.send('[2,"1","BootNotification",{"chargePointVendor":"Lab","chargePointModel":"Bench"}]')
+            answer = json.loads(await asyncio.wait_for(socket.recv(), 10))
+            check("--ocpp-port: a charge point boots on the port of its own", answer[0] == 3 and answer[2].get("status") == "Accepted", answer)
+        try:
+            async with websockets.connect(found["api"].replace("http://", "ws://") + "/ocpp/CP001", subprotocols=["ocpp1.6"]):
+                check("--ocpp-port: the API's port takes no charge point", False)
+        except websockets.exceptions.InvalidStatus as error:
+            check("--ocpp-port: the API's port takes no charge point", error.response.status_code == 404, error.response.status_code)
+    finally:
+        stop(sim)
+
+
 stack, urls = start_stack(args.bin)
 started = time.time()
 try:
@@ -182,6 +201,10 @@ except Exception as error:
     check("the flow ran to its end", False, repr(error))
 finally:
     stop(stack)
+try:
+    asyncio.run(own_port())
+except Exception as error:
+    check("the --ocpp-port flow ran to its end", False, repr(error))
 failed = [name for name, passed in checks if not passed]
 print(f"{len(checks) - len(failed)} of {len(checks)} checks passed in {time.time() - started:.1f} s")
 sys.exit(1 if failed or not checks else 0)

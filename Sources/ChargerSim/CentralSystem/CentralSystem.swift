@@ -19,6 +19,8 @@ actor CentralSystem {
         var heartbeatInterval = 300
         /// How long a remote command waits for the charge point's answer.
         var callTimeout: Duration = .seconds(10)
+        /// A port of its own for `/ocpp/CHARGER_ID` (`--ocpp-port`); nil: the API's port.
+        var port: Int?
     }
 
     /// A charge point's WebSocket, as the route gives it.
