@@ -14,6 +14,9 @@ parser.add_argument("--meter-interval", type=int, default=60)
 parser.add_argument("--window", type=int, default=60, help="seconds of steady state measured")
 parser.add_argument("--fleet", required=True, help="where to write the generated fleet file")
 args = parser.parse_args()
+# Every charge point sends once per interval, all at about the same moment: a window of whole
+# intervals counts each of them the same number of times.
+args.window = max(1, round(args.window / args.meter_interval)) * args.meter_interval
 
 counts, connected, started_at = collections.Counter(), set(), {}
 transactions = iter(range(1, 10**9))
