@@ -65,7 +65,7 @@ class Station(ChargePoint):
         try:
             return await asyncio.wait_for(found(), timeout)
         except asyncio.TimeoutError:
-            raise AssertionError(f"{self.id}: no {what}; got {[a for a, _ in self.calls][-30:]}")
+            raise AssertionError(f"{self.id}: no {what}; got {[(a, p.get('connector_id'), p.get('status')) for a, p in self.calls][-12:]}")
 
     def of(self, action):
         return [p for a, p in self.calls if a == action]
@@ -279,13 +279,49 @@ async def flows(csms, cms_url):
     check("none is lost: one every 12 simulated seconds, at most the one in flight twice",
           all(step == 12 for step in steps) and len(stamps) - len(unique) <= 1, (steps, len(stamps) - len(unique)))
 
+    # A fault from the API shows on the wire as a real charger reports one.
+    api(cms_url, "POST", "/api/chargers/CP001/connectors/1/fault", {"error_code": "GroundFailure", "info": "bench test"})
+    _, fault = await new_cp1.wait_for("the Faulted status", lambda a, p: a == "StatusNotification" and p["status"] == "Faulted")
+    check("a fault is StatusNotification Faulted with its error code", fault["connector_id"] == 1 and fault["error_code"] == "GroundFailure", fault)
+    api(cms_url, "POST", "/api/chargers/CP001/connectors/1/clear-fault")
+    _, cleared = await new_cp1.wait_for("the status after the fault", lambda a, p: a == "StatusNotification" and p["connector_id"] == 1
+                                        and p["status"] != "Faulted" and new_cp1.calls.index((a, p)) > new_cp1.calls.index(("StatusNotification", fault)))
+    check("clearing it reports the connector free again, NoError", cleared["status"] == "Available" and cleared["error_code"] == "NoError", cleared)
+
     for station in (new_cp1, new_cp2, cp1, cp2):
         check(f"{station.id}: no CALLERROR from the schema-checking CSMS", not station.errors, station.errors[:3])
+
+
+async def over_tls():
+    """wss://: the charge point trusts the CSMS's certificate through --ocpp-ca-file (a host name:
+    TLS's SNI takes no IP address)."""
+    import ssl, subprocess, tempfile
+    folder = tempfile.mkdtemp()
+    cert, key = f"{folder}/cert.pem", f"{folder}/key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-addext", "basicConstraints=critical,CA:TRUE"],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    csms = CSMS()
+    async with serve(csms.handler, "127.0.0.1", 0, subprotocols=["ocpp1.6"], process_request=csms.process_request, ssl=context) as server:
+        port = server.sockets[0].getsockname()[1]
+        sim, _ = await asyncio.to_thread(start, [
+            f"{args.bin}/charger-sim", "--host", "127.0.0.1", "--port", "0", "--backend-url", "http://127.0.0.1:9", "--cms-secret", CMS_SECRET,
+            "--ocpp-csms-url", f"wss://localhost:{port}/ocpp", "--ocpp-chargers", "CP003", "--ocpp-ca-file", cert],
+            {"url": r"listening on (http://\S+)"})
+        try:
+            station = await csms.station("CP003")
+            await station.wait_for("a boot over TLS", lambda a, p: a == "BootNotification")
+            check("wss://: the charge point connects over TLS, trusting --ocpp-ca-file, and boots", True)
+        finally:
+            stop(sim)
 
 
 started = time.time()
 try:
     asyncio.run(main())
+    asyncio.run(over_tls())
 except Exception as error:
     check("the flow ran to its end", False, repr(error))
 failed = [name for name, passed in checks if not passed]

@@ -50,6 +50,11 @@ struct OCPPChargePointOptions: Sendable {
         guard lower.hasPrefix("ws://") || lower.hasPrefix("wss://"), URL(string: csmsURL)?.host != nil else {
             throw OCPPOptionsError("OCPP_CSMS_URL must be a ws:// or wss:// URL: \(csmsURL)")
         }
+        if lower.hasPrefix("wss://"), let host = URL(string: csmsURL)?.host,
+           host.contains(":") || host.split(separator: ".").allSatisfy({ Int($0) != nil }) {
+            // TLS names the server it expects in SNI, which takes no IP address.
+            throw OCPPOptionsError("a wss:// OCPP_CSMS_URL needs a host name, not an IP address: \(host)")
+        }
         if let password, password.utf8.count < 16 || password.utf8.count > 40 {
             // OCPP 1.6 security whitepaper: AuthorizationKey is 16 to 40 bytes.
             throw OCPPOptionsError("OCPP_PASSWORD must be 16 to 40 characters (the OCPP AuthorizationKey)")
