@@ -90,6 +90,12 @@ class Station(ChargePoint):
         await self.record("Heartbeat", payload)
         return call_result.Heartbeat(current_time=now())
 
+    @on(Action.authorize)
+    async def on_authorize(self, **payload):
+        await self.record("Authorize", payload)
+        status = AuthorizationStatus.blocked if payload["id_tag"] == "BLOCKED" else AuthorizationStatus.accepted
+        return call_result.Authorize(id_tag_info={"status": status})
+
     @on(Action.start_transaction)
     async def on_start(self, **payload):
         await self.record("StartTransaction", payload)
@@ -208,6 +214,7 @@ async def flows(csms, cms_url):
     check("StartTransaction carries the card, connector and meter start", start_payload["id_tag"] == "RFID123"
           and start_payload["connector_id"] == 1 and start_payload["meter_start"] >= 0, start_payload)
     transaction = cp1.next_transaction
+    check("a remote start sends no Authorize (AuthorizeRemoteTxRequests is false)", not cp1.of("Authorize"), cp1.of("Authorize"))
     await cp1.wait_for("two MeterValues", lambda a, p: a == "MeterValues" and len(cp1.of("MeterValues")) >= 2)
     meter = cp1.of("MeterValues")[0]
     measurands = [(s.get("measurand"), s.get("phase")) for s in sampled(meter)]
@@ -240,8 +247,12 @@ async def flows(csms, cms_url):
 
     # DC: SoC in its meter values.
     await cp2.wait_for("CP002's accepted boot", lambda a, p: a == "StatusNotification")
+    changed = await cp2.call(call.ChangeConfiguration(key="AuthorizeRemoteTxRequests", value="true"))
     await cp2.call(call.RemoteStartTransaction(id_tag="RFID124"))
     await cp2.wait_for("CP002's MeterValues", lambda a, p: a == "MeterValues")
+    order = [(a, p.get("id_tag")) for a, p in cp2.calls if a in ("Authorize", "StartTransaction")]
+    check("with AuthorizeRemoteTxRequests true a remote start sends Authorize, then StartTransaction",
+          changed.status == ConfigurationStatus.accepted and order == [("Authorize", "RFID124"), ("StartTransaction", "RFID124")], order)
     dc = [s.get("measurand") for s in sampled(cp2.of("MeterValues")[0])]
     check("a DC charger's MeterValues carry SoC and no phases", "SoC" in dc and all(s.get("phase") is None for s in sampled(cp2.of("MeterValues")[0])), dc)
 
@@ -261,6 +272,8 @@ async def flows(csms, cms_url):
     api(cms_url, "POST", "/api/chargers/CP001/connectors/2/walk-in", {"id_tag": "WALKIN1"})
     _, walk_in = await cp1.wait_for("the walk-in's StartTransaction", lambda a, p: a == "StartTransaction" and p["connector_id"] == 2)
     walk_in_transaction = cp1.next_transaction
+    cards = [(a, p.get("id_tag")) for a, p in cp1.calls if a in ("Authorize", "StartTransaction") and p.get("id_tag") == "WALKIN1"]
+    check("a card presented at the charger: Authorize, then StartTransaction", cards == [("Authorize", "WALKIN1"), ("StartTransaction", "WALKIN1")], cards)
     await cp1.wait_for("a walk-in MeterValues", lambda a, p: a == "MeterValues" and p.get("transaction_id") == walk_in_transaction)
     before = len(cp1.of("MeterValues"))
     api(cms_url, "POST", "/api/chargers/CP001/offline")
@@ -287,6 +300,15 @@ async def flows(csms, cms_url):
     _, cleared = await new_cp1.wait_for("the status after the fault", lambda a, p: a == "StatusNotification" and p["connector_id"] == 1
                                         and p["status"] != "Faulted" and new_cp1.calls.index((a, p)) > new_cp1.calls.index(("StatusNotification", fault)))
     check("clearing it reports the connector free again, NoError", cleared["status"] == "Available" and cleared["error_code"] == "NoError", cleared)
+
+    # A card the CSMS blocks: no transaction starts, and the connector is freed.
+    api(cms_url, "POST", "/api/chargers/CP001/connectors/1/walk-in", {"id_tag": "BLOCKED"})
+    await new_cp1.wait_for("the blocked card's Authorize", lambda a, p: a == "Authorize" and p["id_tag"] == "BLOCKED")
+    authorized_at = next(i for i, (a, p) in enumerate(new_cp1.calls) if a == "Authorize" and p["id_tag"] == "BLOCKED")
+    _, after = await new_cp1.wait_for("the connector freed after the refusal", lambda a, p: a == "StatusNotification" and p["connector_id"] == 1
+                                      and p["status"] in ("Finishing", "Available") and new_cp1.calls.index((a, p)) > authorized_at)
+    started = [(a, p) for a, p in new_cp1.calls[authorized_at:] if a in ("StartTransaction", "StopTransaction")]
+    check("a blocked card starts no transaction on the wire", not started, started)
 
     for station in (new_cp1, new_cp2, cp1, cp2):
         check(f"{station.id}: no CALLERROR from the schema-checking CSMS", not station.errors, station.errors[:3])

@@ -88,6 +88,7 @@ struct CoreConfiguration: Sendable, Equatable {
     var meterValueSampleInterval: Int { integer("MeterValueSampleInterval") ?? 60 }
     var transactionMessageAttempts: Int { max(1, integer("TransactionMessageAttempts") ?? 3) }
     var transactionMessageRetryInterval: Int { integer("TransactionMessageRetryInterval") ?? 10 }
+    var authorizeRemoteTxRequests: Bool { keys["AuthorizeRemoteTxRequests"]?.value == "true" }
 
     /// The measurands MeterValues carries (MeterValuesSampledData).
     var sampledMeasurands: Set<Measurand> {

@@ -9,20 +9,36 @@ import WSClient
 /// One simulated charger as an OCPP 1.6J charge point toward a CSMS (`--ocpp-csms-url`).
 ///
 /// The simulator's events for this charger become OCPP: status changes StatusNotification, a
-/// session StartTransaction, MeterValues (every MeterValueSampleInterval of simulated time)
-/// and StopTransaction. Transaction messages wait in order while the CSMS is unreachable and
+/// session Authorize (for a card presented at the charger, or a remote start when
+/// AuthorizeRemoteTxRequests is true) and StartTransaction, MeterValues (every
+/// MeterValueSampleInterval of simulated time) and StopTransaction. Transaction messages wait in order while the CSMS is unreachable and
 /// go after the next accepted boot; statuses do not wait (after a boot the charger sends the
 /// ones it has now). The CSMS numbers transactions: the simulator's own numbers stay inside.
 actor SimulatedChargePoint {
     enum Outbound: Sendable {
         case status(StatusNotificationRequest)
+        /// The card of the simulator's transaction `local`, before its StartTransaction.
+        case authorize(local: Int, AuthorizeRequest)
         /// The simulator's transaction number, and what StartTransaction says.
         case start(local: Int, StartTransactionRequest)
         case meterValues(local: Int, MeterValuesRequest)
         case stop(local: Int, StopTransactionRequest)
 
+        /// Statuses and Authorize are not kept for a later connection (offline, a charger
+        /// authorizes locally: LocalAuthorizeOffline).
         var isTransactionMessage: Bool {
-            if case .status = self { false } else { true }
+            switch self {
+            case .status, .authorize: false
+            case .start, .meterValues, .stop: true
+            }
+        }
+
+        /// The simulator's transaction the message belongs to.
+        var localTransaction: Int? {
+            switch self {
+            case .status: nil
+            case .authorize(let local, _), .start(let local, _), .meterValues(let local, _), .stop(let local, _): local
+            }
         }
     }
 
@@ -55,6 +71,11 @@ actor SimulatedChargePoint {
     private var transactionIDs: [Int: Int] = [:]
     /// The simulated time of each transaction's last MeterValues sent.
     private var lastMeterValues: [Int: Date] = [:]
+    /// Connectors where a RemoteStartTransaction is starting a session (no Authorize for it
+    /// unless AuthorizeRemoteTxRequests).
+    private var remoteStarts: Set<Int> = []
+    /// The simulator's transactions whose card the CSMS refused: none of their messages go.
+    private var refused: Set<Int> = []
     /// The latest reading of each connector, for TriggerMessage(MeterValues).
     private var latestReading: [Int: (local: Int, value: MeterValue)] = [:]
     /// False while the API's `offline` holds the charger off the network.
@@ -119,6 +140,10 @@ actor SimulatedChargePoint {
                 guard let local = event.transactionID, let idTag = data["id_tag"]?.stringValue, case .int(let meterStart)? = data["meter_start"],
                       let start = data["start_time"]?.stringValue else { continue }
                 lastMeterValues[local] = Timestamp.date(from: start)
+                let remote = remoteStarts.remove(connectorID) != nil
+                if !remote || configuration.authorizeRemoteTxRequests {
+                    enqueue(.authorize(local: local, AuthorizeRequest(idTag: idTag)))
+                }
                 enqueue(.start(local: local, StartTransactionRequest(connectorId: connectorID, idTag: idTag, meterStart: meterStart, timestamp: start)))
             case .meterValue:
                 guard let local = event.transactionID, let timestamp = data["timestamp"]?.stringValue, let time = Timestamp.date(from: timestamp)
@@ -157,6 +182,10 @@ actor SimulatedChargePoint {
     }
 
     private func enqueue(_ message: Outbound) {
+        if let local = message.localTransaction, refused.contains(local) {
+            if case .stop = message { refused.remove(local) }
+            return
+        }
         // Statuses are sent only to a CSMS that accepted the boot; the boot sends the current ones.
         if !message.isTransactionMessage, state != .accepted { return }
         if case .meterValues = message, outbox.count >= Self.maximumQueuedMeterValues,
@@ -205,6 +234,15 @@ actor SimulatedChargePoint {
         switch message {
         case .status(let request):
             _ = try await peer.call(request)
+        case .authorize(let local, let request):
+            let answer = try await peer.call(request)
+            if answer.idTagInfo.status != .accepted {
+                // A real charger would not start: this one has, so it stops at once, unreported.
+                logger.info("CSMS refused the card: the transaction does not start", metadata: ["status": "\(answer.idTagInfo.status.rawValue)"])
+                refused.insert(local)
+                outbox.removeAll { $0.localTransaction == local && $0.isTransactionMessage }
+                await simulator.deauthorize(transactionID: local)
+            }
         case .start(let local, let request):
             let answer = try await peer.call(request)
             transactionIDs[local] = answer.transactionId
@@ -424,7 +462,9 @@ actor SimulatedChargePoint {
         var target = request.connectorId.map(key)
         if target == nil { target = await simulator.freeConnector(of: chargerID) }
         guard let target else { return }
+        remoteStarts.insert(target.connectorID)
         let result = await simulator.walkIn(target, idTag: request.idTag, stay: nil)
+        if !result.isAccepted { remoteStarts.remove(target.connectorID) }
         if !result.isAccepted { logger.info("remote start did not start", metadata: ["reason": "\(result.reason ?? "")"]) }
     }
 
