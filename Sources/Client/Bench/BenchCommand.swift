@@ -110,6 +110,11 @@ struct FanOutBench: AsyncParsableCommand {
     @Option(help: "Messages to publish in each run.") var messages: Int = 50_000
     @Option(help: "Publish rate of the paced run, messages per second.") var rate: Double = 5_000
 
+    func validate() throws {
+        guard users >= 1 else { throw ValidationError("--users must be 1 or more.") }
+        try BenchPublisher.validate(messages: messages, rate: rate)
+    }
+
     func run() async throws {
         let events = BenchEvents()
         let (channels, _) = try await target.connect(users: users, concurrency: 200, events: events)

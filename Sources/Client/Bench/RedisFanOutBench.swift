@@ -20,6 +20,11 @@ struct RedisFanOutBench: AsyncParsableCommand {
     @Option(help: "Messages per second for the latency run: unpaced, latency measures the queue.") var rate: Double = 10_000
     @Option(help: "Label for the printed lines.") var label: String = "redis"
 
+    func validate() throws {
+        guard subscribers >= 1 else { throw ValidationError("--subscribers must be 1 or more.") }
+        try BenchPublisher.validate(messages: messages, rate: rate)
+    }
+
     func run() async throws {
         let url = try RedisURL(EnvironmentFallback().string(redisURL, "REDIS_URL", default: "redis://127.0.0.1:6379"))
         let latencies = NIOLockedValueBox<[UInt64]>([])
