@@ -84,8 +84,9 @@ struct CMSBench: AsyncParsableCommand {
         line += ", meter values dropped \(statsAfter["meter_values_dropped"]?.intValue ?? -1)"
         if let first = before.sample, let last = after.sample {
             let events = Double(after.meters - before.meters)
-            line += String(format: "; charger-sim CPU %.0f us per event, RSS %.0f MB", (last.cpuSeconds - first.cpuSeconds) * 1e6 / max(events, 1),
-                           Double(last.residentBytes) / 1e6)
+            let cpu = last.cpuSeconds - first.cpuSeconds
+            line += String(format: "; charger-sim CPU %.0f us per event, %.0f%% of one core, RSS %.0f MB", cpu * 1e6 / max(events, 1),
+                           cpu / seconds * 100, Double(last.residentBytes) / 1e6)
         }
         print(line)
         await simulator.stop()
