@@ -16,6 +16,21 @@ struct FleetDefinitionTests {
         #expect(fleet.car == CarProfile(batteryCapacity: 60, startSoC: 20, targetSoC: 100, onboardACLimit: 11))
     }
 
+    /// The lookup by id is an index: it must follow every change of `chargers`.
+    @Test func lookupByIDFollowsChangesToTheChargers() throws {
+        var fleet = FleetDefinition.builtIn
+        #expect(fleet.charger("CP011") == nil)
+        let added = try #require(fleet.charger("CP001"))
+        fleet.chargers.append(ChargerDefinition(id: "CP011", name: "added", kind: added.kind, connectors: 1,
+                                                phases: added.phases, voltage: added.voltage, maxCurrent: added.maxCurrent))
+        #expect(fleet.charger("CP011")?.name == "added")
+        fleet.chargers.removeFirst()
+        #expect(fleet.charger("CP001") == nil)
+        #expect(fleet.charger("CP002")?.kind == .dc)
+        let decoded = try JSONDecoder().decode(FleetDefinition.self, from: JSONEncoder().encode(fleet))
+        #expect(decoded == fleet && decoded.charger("CP011")?.name == "added")
+    }
+
     @Test func loadsAFleetFile() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-\(UUID()).json").path
         try #"{"chargers":[{"id":"X1","name":"Test","type":"DC","connectors":1,"max_power":120}],"car":{"battery_capacity":80,"start_soc":10,"target_soc":90,"onboard_ac_limit":7.4}}"#

@@ -11,8 +11,8 @@ import WSClient
 /// The simulator's events for this charger become OCPP: status changes StatusNotification, a
 /// session Authorize (for a card presented at the charger, or a remote start when
 /// AuthorizeRemoteTxRequests is true) and StartTransaction, MeterValues (every
-/// MeterValueSampleInterval of simulated time) and StopTransaction. Transaction messages wait in order while the CSMS is unreachable and
-/// go after the next accepted boot; statuses do not wait (after a boot the charger sends the
+/// MeterValueSampleInterval of simulated time) and StopTransaction. Transaction messages wait
+/// in order while the CSMS is unreachable and go after the next accepted boot; statuses do not wait (after a boot the charger sends the
 /// ones it has now). The CSMS numbers transactions: the simulator's own numbers stay inside.
 actor SimulatedChargePoint {
     enum Outbound: Sendable {
@@ -464,8 +464,10 @@ actor SimulatedChargePoint {
         guard let target else { return }
         remoteStarts.insert(target.connectorID)
         let result = await simulator.walkIn(target, idTag: request.idTag, stay: nil)
-        if !result.isAccepted { remoteStarts.remove(target.connectorID) }
-        if !result.isAccepted { logger.info("remote start did not start", metadata: ["reason": "\(result.reason ?? "")"]) }
+        if !result.isAccepted {
+            remoteStarts.remove(target.connectorID)
+            logger.info("remote start did not start", metadata: ["reason": "\(result.reason ?? "")"])
+        }
     }
 
     private func localTransaction(_ remote: Int) -> Int? {

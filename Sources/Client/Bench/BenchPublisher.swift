@@ -10,14 +10,14 @@ enum BenchPublisher {
         #"{"type":"notification","title":"bench","message":"m","data":{"sent":\#(DispatchTime.now().uptimeNanoseconds)},"timestamp":"2025-01-29T12:00:00Z"}"#
     }
 
-    /// PUBLISHes `count` messages to `channel(index)`, at `rate` per second or as fast as a
-    /// window of 128 outstanding commands allows.
     /// What `--rate` and `--messages` must be (a paced run of 0/s would never end).
     static func validate(messages: Int, rate: Double) throws {
         guard messages >= 1 else { throw ValidationError("--messages must be 1 or more.") }
         guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be a number of messages per second above 0.") }
     }
 
+    /// PUBLISHes `count` messages to `channel(index)`, at `rate` per second or as fast as a
+    /// window of 128 outstanding commands allows.
     static func publish(count: Int, rate: Double?, on redis: RESPConnection, channel: @escaping @Sendable (Int) -> String) async throws {
         let started = DispatchTime.now().uptimeNanoseconds
         try await withThrowingTaskGroup(of: Void.self) { group in
