@@ -169,20 +169,24 @@ public struct RESPCommandDecoder: NIOSingleStepByteToMessageDecoder {
 
 extension ByteBuffer {
     /// The buffer's bytes as a decimal integer (an optional `-`, then digits), read in place:
-    /// lengths come with every argument of every command.
+    /// lengths come with every argument of every command. nil when it does not fit an `Int`
+    /// (19 nines overflow: a peer's length line must never trap).
     var decimalInteger: Int? {
         let view = readableBytesView
-        guard !view.isEmpty, view.count <= 19 else { return view.isEmpty ? nil : Int(String(buffer: self)) }
+        guard let first = view.first else { return nil }
+        let negative = first == UInt8(ascii: "-")
+        let digits = negative ? view.dropFirst() : view[...]
+        guard !digits.isEmpty else { return nil }
         var value = 0
-        var negative = false
-        for (offset, byte) in view.enumerated() {
-            if offset == 0, byte == UInt8(ascii: "-"), view.count > 1 {
-                negative = true
-                continue
-            }
+        for byte in digits {
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            let digit = Int(byte - UInt8(ascii: "0"))
+            let (shifted, shiftOverflow) = value.multipliedReportingOverflow(by: 10)
+            // Accumulated on the sign's side, so Int.min reads too.
+            let (next, addOverflow) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            guard !shiftOverflow, !addOverflow else { return nil }
+            value = next
         }
-        return negative ? -value : value
+        return value
     }
 }

@@ -81,6 +81,27 @@ struct RESPCodecTests {
         #expect(throws: RESPProtocolError("invalid bulk length")) { try Self.decodeCommands("*1\r\n$-5\r\n", splitEveryByte: false) }
     }
 
+    /// 19 nines do not fit an Int: a length or integer line that overflows is a protocol error,
+    /// never a trap (the fuzzer's resp-value finding), on the server and the client side.
+    @Test func overflowingNumbersAreProtocolErrors() throws {
+        #expect(throws: RESPProtocolError("invalid multibulk length")) { try Self.decodeCommands("*9999999999999999999\r\n", splitEveryByte: false) }
+        #expect(throws: RESPProtocolError("invalid bulk length")) { try Self.decodeCommands("*1\r\n$99999999999999999999\r\n", splitEveryByte: false) }
+        let parser = RESPParser()
+        for line in [":9999999999999999999\r\n", ":-9223372036854775809\r\n", ":9223372036854775808\r\n"] {
+            var wire = ByteBuffer(string: line)
+            #expect(throws: RESPProtocolError("invalid integer"), "\(line)") { try parser.parseValue(from: &wire) }
+        }
+        var extremes = ByteBuffer(string: ":9223372036854775807\r\n:-9223372036854775808\r\n:-0\r\n:007\r\n")
+        #expect(try parser.parseValue(from: &extremes) == .integer(.max))
+        #expect(try parser.parseValue(from: &extremes) == .integer(.min))
+        #expect(try parser.parseValue(from: &extremes) == .integer(0))
+        #expect(try parser.parseValue(from: &extremes) == .integer(7))
+        for bad in [":-\r\n", ":+1\r\n", ":\r\n", ":1-\r\n"] {
+            var wire = ByteBuffer(string: bad)
+            #expect(throws: RESPProtocolError("invalid integer"), "\(bad)") { try parser.parseValue(from: &wire) }
+        }
+    }
+
     @Test func wrongTypeInsideMultibulk() {
         #expect(throws: RESPProtocolError("expected '$', got ':'")) { try Self.decodeCommands("*1\r\n:1\r\n", splitEveryByte: false) }
     }
