@@ -127,7 +127,8 @@ final class BenchSocketHandler: ChannelInboundHandler {
         guard let range = view.firstRange(of: sentTag) else { return nil }
         var value: UInt64 = 0
         var index = range.upperBound
-        while index < view.endIndex, let digit = Optional(view[index]), digit >= 48, digit <= 57 {
+        // At most 19 digits: a longer number in a pushed payload must not trap the load generator.
+        while index < view.endIndex, index - range.upperBound < 19, let digit = Optional(view[index]), digit >= 48, digit <= 57 {
             value = value * 10 + UInt64(digit - 48)
             index += 1
         }
