@@ -17,7 +17,7 @@ public struct RESPRequest: Sendable {
 /// order, and hands pub/sub messages (`message`, `pmessage`, `smessage`, subscribe
 /// confirmations) to `onPush`.
 ///
-/// A subscriber's hot path is the `message` push: with `onMessage` set, it is read in place
+/// A subscriber's hot path is the `message` (or `smessage`) push: with `onMessage` set, it is read in place
 /// into channel and payload slices, with no `RESPValue` built and no pipeline hop.
 final class RESPClientHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
@@ -69,7 +69,7 @@ final class RESPClientHandler: ChannelDuplexHandler {
                 }
             }
         } catch {
-            context.fireErrorCaught(error)
+            fail(context: context, error)
             return
         }
         unparsed.keep(input)
@@ -79,9 +79,17 @@ final class RESPClientHandler: ChannelDuplexHandler {
     /// (nothing consumed) for anything else or a push not complete yet.
     static func readMessagePush(_ buffer: inout ByteBuffer) -> (channel: ByteBuffer, payload: ByteBuffer)? {
         let found: (channel: Range<Int>, payload: Range<Int>, end: Int)? = buffer.withUnsafeReadableBytes { bytes in
-            let header = messagePushHeader
-            guard bytes.count > header.count + 1, bytes[0] == UInt8(ascii: "*") || bytes[0] == UInt8(ascii: ">"),
-                  bytes[1...header.count].elementsEqual(header) else { return nil }
+            guard bytes.count > shardMessagePushHeader.count + 1, bytes[0] == UInt8(ascii: "*") || bytes[0] == UInt8(ascii: ">") else {
+                return nil
+            }
+            let header: [UInt8]
+            if bytes[1...messagePushHeader.count].elementsEqual(messagePushHeader) {
+                header = messagePushHeader
+            } else if bytes[1...shardMessagePushHeader.count].elementsEqual(shardMessagePushHeader) {
+                header = shardMessagePushHeader
+            } else {
+                return nil
+            }
             var index = 1 + header.count
             // Malformed or not complete yet: the general parser reports or waits.
             guard let channel = try? RESPCommandParser.readBulk(bytes, &index, limits: limits),
@@ -97,6 +105,8 @@ final class RESPClientHandler: ChannelDuplexHandler {
     }
 
     private static let messagePushHeader = Array("3\r\n$7\r\nmessage\r\n".utf8)
+    /// Sharded pub/sub's `smessage` (SSUBSCRIBE), read the same way.
+    private static let shardMessagePushHeader = Array("3\r\n$8\r\nsmessage\r\n".utf8)
     private static let limits = RESPLimits()
 
     private func handle(_ value: RESPValue, context: ChannelHandlerContext) {
@@ -110,7 +120,13 @@ final class RESPClientHandler: ChannelDuplexHandler {
             return
         }
         guard let promise = pending.popFirst() else {
-            context.fireErrorCaught(RESPClientError.unexpectedReply)
+            // A refused SSUBSCRIBE (`-MOVED` in a cluster) answers no request: the subscriber
+            // hears of it, and the connection and its other channels stay.
+            if subscribedMode, case .error = value {
+                onPush?([value])
+                return
+            }
+            fail(context: context, RESPClientError.unexpectedReply)
             return
         }
         promise.succeed(value)
@@ -126,6 +142,16 @@ final class RESPClientHandler: ChannelDuplexHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         closed = true
         failAll(error)
+        context.close(promise: nil)
+    }
+
+    /// The stream can no longer be trusted (a malformed value, or a reply nobody asked for):
+    /// every waiting request fails and the connection closes, to be made again by its owner.
+    private func fail(context: ChannelHandlerContext, _ error: any Error) {
+        closed = true
+        unparsed.discard()
+        failAll(error)
+        context.fireErrorCaught(error)
         context.close(promise: nil)
     }
 
