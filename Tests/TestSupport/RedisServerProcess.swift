@@ -31,8 +31,7 @@ public final class RedisServerProcess: Sendable {
             try process.run()
             let deadline = ContinuousClock.now + .seconds(10)
             while ContinuousClock.now < deadline, process.isRunning {
-                if let connection = try? await RESPConnection.connect(to: RedisURL(port: candidate, password: password)) {
-                    await connection.close()
+                if await redisAnswers(port: candidate, pid: process.processIdentifier, password: password) {
                     self.port = candidate
                     self.process = process
                     return
@@ -50,6 +49,15 @@ public final class RedisServerProcess: Sendable {
     public func stop() async { await killAndReap(process.processIdentifier) }
 
     deinit { kill(process.processIdentifier, SIGKILL) }
+}
+
+/// Whether the server on `port` is the process `pid`: a port from `freePort` can be taken by
+/// another test's server before this one binds it, and then that one would answer.
+func redisAnswers(port: Int, pid: Int32, password: String? = nil) async -> Bool {
+    guard let connection = try? await RESPConnection.connect(to: RedisURL(port: port, password: password)) else { return false }
+    let info = try? await connection.send(["INFO", "server"]).string
+    await connection.close()
+    return info?.contains("process_id:\(pid)\r\n") == true
 }
 
 /// A port that was free a moment ago.

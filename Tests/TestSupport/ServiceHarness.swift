@@ -68,10 +68,10 @@ public final class Announcement<Value: Sendable>: Sendable {
 }
 
 /// Polls `condition` until it holds, for state that has no event to wait on.
-public func waitUntil(timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool) async throws {
+public func waitUntil(_ what: String = "condition", timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while try await !condition() {
-        guard ContinuousClock.now < deadline else { throw TestSupportError("condition not met within \(timeout)") }
-        try await Task.sleep(for: .milliseconds(10))
+        guard ContinuousClock.now < deadline else { throw TestSupportError("\(what) not met within \(timeout)") }
+        try await Task.sleep(for: .milliseconds(5))
     }
 }
