@@ -47,6 +47,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Redis Cluster: slot map, sharded subscriptions per shard, publishing by slot.
+        .target(
+            name: "RedisCluster",
+            dependencies: [
+                "RESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "AccessTokens",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
@@ -158,7 +170,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "Messages", "RESP", "AccessTokens", "ServiceRuntime", "ByteStreams", "WebSocketWire", "HTTPWire", "HopTrace",
+                "Messages", "RESP", "RedisCluster", "AccessTokens", "ServiceRuntime", "ByteStreams", "WebSocketWire", "HTTPWire", "HopTrace",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -175,7 +187,7 @@ let package = Package(
         .executableTarget(
             name: "MockBackend",
             dependencies: [
-                "Messages", "RESP", "AccessTokens", "Fleet", "ServiceRuntime", "LaravelValidation", "HopTrace", "HopTraceHTTP",
+                "Messages", "RESP", "RedisCluster", "AccessTokens", "Fleet", "ServiceRuntime", "LaravelValidation", "HopTrace", "HopTraceHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -189,7 +201,7 @@ let package = Package(
         .executableTarget(
             name: "MockRedis",
             dependencies: [
-                "RESP", "ServiceRuntime", "ByteStreams",
+                "RESP", "RedisCluster", "ServiceRuntime", "ByteStreams",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -216,7 +228,7 @@ let package = Package(
         .executableTarget(
             name: "Client",
             dependencies: [
-                "Messages", "AccessTokens", "ServiceRuntime", "RESP", "AppConnection", "LocalStack", "Scenarios", "HopTrace", "Console",
+                "Messages", "AccessTokens", "ServiceRuntime", "RESP", "RedisCluster", "AppConnection", "LocalStack", "Scenarios", "HopTrace", "Console",
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -261,7 +273,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Messages", "RESP",
+                "Messages", "RESP", "RedisCluster",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -282,6 +294,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "RedisClusterTests",
+            dependencies: [
+                "RedisCluster", "RESP", "TestSupport", "MockRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "AccessTokensTests", dependencies: ["AccessTokens"]),
@@ -309,7 +332,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "TestSupport", "Gateway", "ServiceRuntime", "MockRedis", "Messages", "RESP", "AccessTokens", "WebSocketWire",
+                "TestSupport", "Gateway", "ServiceRuntime", "MockRedis", "Messages", "RESP", "RedisCluster", "AccessTokens", "WebSocketWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -55,6 +55,9 @@ extension RedisCommandHandler {
         "function": RedisCommand(arity: -2, subcommands: ["flush": -2, "help": 2]) { $0.function($1) },
         "config": RedisCommand(arity: -2, subcommands: ["get": -3, "set": -4, "resetstat": 2, "help": 2]) { $0.config($1) },
         "time": RedisCommand(arity: 1) { handler, _ in handler.time() },
+        "cluster": RedisCommand(
+            arity: -2, subcommands: ["shards": 2, "slots": 2, "nodes": 2, "info": 2, "myid": 2, "myshardid": 2, "keyslot": 3, "help": 2]
+        ) { $0.cluster($1) },
         // Pub/sub.
         "subscribe": RedisCommand(arity: -2, whileSubscribed: true) { $0.subscribe($1, kind: .channel) },
         "unsubscribe": RedisCommand(arity: -1, whileSubscribed: true) { $0.unsubscribe($1, kind: .channel) },

@@ -30,6 +30,7 @@ extension RedisCommandHandler {
 
     func select(_ arguments: [ByteBuffer]) -> Reply {
         guard let index = parseRedisInteger(arguments[0]) else { return .notAnInteger }
+        if server.cluster != nil, index != 0 { return .error("ERR SELECT is not allowed in cluster mode") }
         guard (0..<KeySpace.databaseCount).contains(index) else { return .error("ERR DB index is out of range") }
         database = index
         client.update { $0.database = index }

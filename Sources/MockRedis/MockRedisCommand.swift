@@ -19,6 +19,12 @@ struct MockRedisCommand: AsyncParsableCommand {
     @Option(name: .customLong("io-threads"),
             help: "Event loop threads (env IO_THREADS, default 1, as Redis: every client sees one order of commands).")
     var ioThreads: Int?
+    @Option(name: .customLong("cluster-enabled"),
+            help: "yes: act as a one-node Redis Cluster that owns every slot (CLUSTER SHARDS/SLOTS; env CLUSTER_ENABLED, default no).")
+    var clusterEnabled: String?
+    @Option(name: .customLong("cluster-announce-ip"),
+            help: "Address announced in CLUSTER SHARDS and SLOTS (env CLUSTER_ANNOUNCE_IP, default the listening host, 127.0.0.1 for 0.0.0.0).")
+    var clusterAnnounceIP: String?
 
     func run() async throws {
         LoggingSetup.bootstrap()
@@ -33,6 +39,12 @@ struct MockRedisCommand: AsyncParsableCommand {
             }
             configuration.pubsubOutputLimit = limit
         }
+        switch env.string(clusterEnabled, "CLUSTER_ENABLED", default: "no").lowercased() {
+        case "yes": configuration.clusterEnabled = true
+        case "no": configuration.clusterEnabled = false
+        default: throw ValidationError("cluster-enabled must be yes or no")
+        }
+        configuration.clusterAnnounceIP = env.optionalString(clusterAnnounceIP, "CLUSTER_ANNOUNCE_IP")
         guard configuration.maxClients > 0 else { throw ValidationError("maxclients must be positive") }
         // One loop runs every command, as Redis's one thread does: a PUBLISH answered before
         // another starts is delivered first, to everyone. More loops add throughput for deep

@@ -17,6 +17,14 @@ struct MockRedisConfiguration: Sendable {
     var maxBulkLength = 512 * 1024 * 1024
     /// How often expired keys are swept (besides being dropped when touched).
     var expirySweepInterval: TimeAmount = .milliseconds(100)
+    /// Redis's `cluster-enabled`: a one-node cluster that owns every slot.
+    var clusterEnabled = false
+    /// Redis's `cluster-announce-ip`; nil: the listening host, or 127.0.0.1 for a wildcard.
+    var clusterAnnounceIP: String?
+
+    var clusterAnnounceHost: String {
+        clusterAnnounceIP ?? (host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host)
+    }
 }
 
 /// The RESP server: accepts connections until shutdown, one `RedisCommandHandler` each, which
@@ -64,6 +72,7 @@ final class MockRedisServer: Service {
             .bind(host: configuration.host, port: configuration.port)
             .get()
         let port = channel.localAddress?.port ?? configuration.port
+        state.cluster?.port = port
         logger.announceListening(scheme: "redis", host: configuration.host, port: port)
         onBound(port)
         let memory = MemoryReturn()

@@ -10,10 +10,13 @@ final class MockRedisState: Sendable {
     let clients = ClientRegistry()
     let stats = ServerStats()
     let logger: Logger
+    /// Set in cluster mode (`--cluster-enabled yes`): a one-node cluster owning every slot.
+    let cluster: ClusterIdentity?
 
     init(configuration: MockRedisConfiguration, logger: Logger, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
         self.broker = PubSubBroker(eventLoopGroup: eventLoopGroup)
         self.logger = logger
+        cluster = configuration.clusterEnabled ? ClusterIdentity(announcedHost: configuration.clusterAnnounceHost) : nil
     }
 }

@@ -4,6 +4,7 @@ import RESP
 /// (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, (S)PUBLISH, PUBSUB: Redis's `pubsub.c`.
 extension RedisCommandHandler {
     func subscribe(_ arguments: [ByteBuffer], kind: PubSubBroker.Kind) -> Reply {
+        if kind == .shardChannel, let refused = crossSlotError(arguments) { return refused }
         var replies: [RESPValue] = []
         for name in arguments {
             let key = name.ownedCopy
@@ -20,6 +21,7 @@ extension RedisCommandHandler {
 
     func unsubscribe(_ arguments: [ByteBuffer], kind: PubSubBroker.Kind) -> Reply {
         let verb = kind == .channel ? "unsubscribe" : "sunsubscribe"
+        if kind == .shardChannel, let refused = crossSlotError(arguments) { return refused }
         let current = kind == .channel ? channels : shardChannels
         let targets = arguments.isEmpty
             ? current.sorted { $0.readableBytesView.lexicographicallyPrecedes($1.readableBytesView) } : arguments

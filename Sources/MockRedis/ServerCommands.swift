@@ -106,7 +106,7 @@ extension RedisCommandHandler {
             ("requirepass", server.configuration.requirePass ?? ""), ("protected-mode", "no"),
             ("proto-max-bulk-len", String(server.configuration.maxBulkLength)),
             ("client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub \(limit)"),
-            ("notify-keyspace-events", ""), ("cluster-enabled", "no"),
+            ("notify-keyspace-events", ""), ("cluster-enabled", server.cluster == nil ? "no" : "yes"),
         ]
     }
 

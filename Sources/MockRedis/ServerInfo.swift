@@ -60,7 +60,7 @@ enum ServerInfo {
             let seconds = { (time: timeval) in String(format: "%.6f", Double(time.tv_sec) + Double(time.tv_usec) / 1e6) }
             fields = [("used_cpu_sys", seconds(usage.ru_stime)), ("used_cpu_user", seconds(usage.ru_utime))]
         case "cluster":
-            fields = [("cluster_enabled", "0")]
+            fields = [("cluster_enabled", state.cluster == nil ? "0" : "1")]
         case "keyspace":
             return (["# Keyspace"] + state.keys.keyspaceLines()).map { $0 + "\r\n" }.joined()
         default:
