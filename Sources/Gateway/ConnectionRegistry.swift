@@ -7,6 +7,8 @@ import NIOCore
 import NIOPosix
 import NIOWebSocket
 import RESP
+import RedisCluster
+import ServiceLifecycle
 import ServiceRuntime
 import WebSocketWire
 
@@ -181,4 +183,18 @@ protocol ChannelSubscriptions: Sendable {
     func unsubscribe(_ userID: Int)
 }
 
-extension RedisSubscriber: ChannelSubscriptions where Topic == Int {}
+/// The gateway's Redis side: one server (`RedisSubscriber`) or a cluster (`ClusterSubscriber`).
+protocol UserSubscriber: ChannelSubscriptions, Service {
+    var isConnected: Bool { get }
+    var reconnectCount: Int { get }
+    /// The channels of every user subscribed.
+    var subscribedChannels: Set<String> { get }
+    /// Each shard's connection in a cluster; empty for one Redis.
+    var shards: [ClusterShardStatus] { get }
+}
+
+extension RedisSubscriber: ChannelSubscriptions, UserSubscriber where Topic == Int {
+    var shards: [ClusterShardStatus] { [] }
+}
+
+extension ClusterSubscriber: ChannelSubscriptions, UserSubscriber where Topic == Int {}

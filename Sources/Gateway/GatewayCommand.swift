@@ -7,6 +7,7 @@ import Messages
 import NIOCore
 import NIOPosix
 import RESP
+import RedisCluster
 import ServiceLifecycle
 import ServiceRuntime
 
@@ -19,6 +20,8 @@ struct GatewayCommand: AsyncParsableCommand {
     @OptionGroup var listen: ListenOptions
     @Option(name: .customLong("jwt-secret"), help: "HS256 secret of the tokens (env JWT_SECRET, required).") var jwtSecret: String?
     @Option(name: .customLong("redis-url"), help: "Redis to subscribe to (env REDIS_URL, default redis://127.0.0.1:6379).") var redisURL: String?
+    @Option(name: .customLong("redis-cluster-nodes"), help: "host:port,... of a Redis Cluster to subscribe on, REDIS_URL giving the password (env REDIS_CLUSTER_NODES, default one Redis at REDIS_URL).") var redisClusterNodes: String?
+    @Option(name: .customLong("redis-pubsub"), help: "sharded (SSUBSCRIBE on each channel's shard) or classic (SUBSCRIBE) (env REDIS_PUBSUB, default sharded for a cluster, classic for one Redis).") var redisPubSub: String?
     @Option(name: .customLong("backend-url"), help: "Laravel backend (env BACKEND_URL, default http://127.0.0.1:8000).") var backendURL: String?
     @Option(name: .customLong("ping-interval"), help: "Seconds between heartbeat pings (env PING_INTERVAL, default 30).") var pingInterval: Double?
     @Option(name: .customLong("max-connections"), help: "Connections held at most (env MAX_CONNECTIONS, default 10000).") var maxConnections: Int?
@@ -39,6 +42,13 @@ struct GatewayCommand: AsyncParsableCommand {
         var configuration = GatewayConfiguration(jwtSecret: try env.required(jwtSecret, "JWT_SECRET", option: "--jwt-secret"))
         (configuration.host, configuration.port) = try listen.resolve(defaultPort: configuration.port, env: env)
         configuration.redisURL = env.string(redisURL, "REDIS_URL", default: configuration.redisURL)
+        configuration.redisClusterNodes = env.optionalString(redisClusterNodes, "REDIS_CLUSTER_NODES")
+        configuration.redisPubSub = env.optionalString(redisPubSub, "REDIS_PUBSUB")
+        do {
+            _ = try configuration.redisSettings()
+        } catch {
+            throw ValidationError("\(error)")
+        }
         configuration.backendURL = env.string(backendURL, "BACKEND_URL", default: configuration.backendURL)
         configuration.pingInterval = try env.double(pingInterval, "PING_INTERVAL", default: configuration.pingInterval)
         configuration.maxConnections = try env.int(maxConnections, "MAX_CONNECTIONS", default: configuration.maxConnections)
@@ -89,7 +99,7 @@ struct GatewayCommand: AsyncParsableCommand {
 /// The gateway's parts, wired together; tests build it the same way.
 struct GatewayApplication: Sendable {
     let server: GatewayServer
-    let subscriber: RedisSubscriber<Int>
+    let subscriber: any UserSubscriber
     let registry: ConnectionRegistry
     let backend: BackendHTTPClient
 
@@ -102,14 +112,28 @@ struct GatewayApplication: Sendable {
         return min(.seconds(1), .nanoseconds(pingInterval.nanoseconds / 4))
     }
 
+    /// One subscriber connection to one Redis, or one per shard of a cluster.
+    static func makeSubscriber(settings: RedisSettings, logger: Logger,
+                               onMessage: @escaping @Sendable (ByteBuffer, ByteBuffer) -> Void) -> any UserSubscriber {
+        let channels: @Sendable (Int) -> [String] = { UserChannel.names(forUser: $0) }
+        guard settings.isCluster else {
+            return RedisSubscriber<Int>(
+                url: settings.url, mode: settings.pubSubMode, logger: logger, channels: channels,
+                topicOfChannel: { UserChannel.parse($0)?.userID }, onMessage: onMessage)
+        }
+        return ClusterSubscriber<Int>(
+            configuration: .init(discovery: settings.discovery(), mode: settings.pubSubMode), logger: logger, channels: channels,
+            onMessage: onMessage)
+    }
+
     init(configuration: GatewayConfiguration, logger: Logger,
          onBound: @escaping @Sendable (Int) -> Void = { _ in }) throws {
         let metrics = GatewayMetrics()
         let traces = configuration.traceRecords > 0 ? TraceRecorder(program: "gateway", capacity: configuration.traceRecords) : nil
         let registry = ConnectionRegistry(maxConnections: configuration.maxConnections, metrics: metrics, traces: traces)
-        let subscriber = RedisSubscriber<Int>(
-            url: try RedisURL(configuration.redisURL), logger: logger, channels: { UserChannel.names(forUser: $0) },
-            onMessage: { channel, payload in registry.deliver(channel: channel, payload: payload) })
+        let subscriber = Self.makeSubscriber(settings: try configuration.redisSettings(), logger: logger) { channel, payload in
+            registry.deliver(channel: channel, payload: payload)
+        }
         registry.attach(subscriber)
         let backend = try BackendHTTPClient(url: configuration.backendMessageEndpoint)
         let forwarder = BackendForwarder(

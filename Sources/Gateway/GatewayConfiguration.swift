@@ -1,4 +1,5 @@
 import Foundation
+import RedisCluster
 
 /// Everything the gateway is told at start; DESIGN.md lists the environment variables.
 struct GatewayConfiguration: Sendable {
@@ -6,6 +7,10 @@ struct GatewayConfiguration: Sendable {
     var port = 8080
     var jwtSecret: String
     var redisURL = "redis://127.0.0.1:6379"
+    /// `host:port,...` of a Redis Cluster (REDIS_URL then gives only the credentials); nil: one Redis.
+    var redisClusterNodes: String?
+    /// `sharded` or `classic`; nil: classic for one Redis, sharded for a cluster.
+    var redisPubSub: String?
     var backendURL = "http://127.0.0.1:8000"
     /// Seconds between pings; a socket that has not answered by the next ping is closed.
     var pingInterval: Double = 30
@@ -42,6 +47,12 @@ struct GatewayConfiguration: Sendable {
         var base = backendURL
         while base.hasSuffix("/") { base.removeLast() }
         return base + "/api/websocket/message"
+    }
+}
+
+extension GatewayConfiguration {
+    func redisSettings() throws -> RedisSettings {
+        try RedisSettings(url: redisURL, clusterNodes: redisClusterNodes, pubSub: redisPubSub)
     }
 }
 

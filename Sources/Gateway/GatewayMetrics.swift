@@ -1,5 +1,7 @@
 import Messages
+import NIOConcurrencyHelpers
 import Prometheus
+import RedisCluster
 
 /// The gateway's Prometheus metrics (`GET /metrics`). Every handle is thread-safe; the hot
 /// path only increments.
@@ -62,6 +64,25 @@ final class GatewayMetrics: Sendable {
         heartbeatCloses = registry.makeCounter(descriptor: .init(closes, help: closesHelp), labels: [("reason", "heartbeat_timeout")])
         redisConnected = registry.makeGauge(descriptor: .init("gateway_redis_connected", help: "1 while the Redis subscriber is connected."))
         redisReconnects = registry.makeGauge(descriptor: .init("gateway_redis_reconnects", help: "Redis subscriber reconnections since start."))
+    }
+
+    /// Shards seen so far: a shard that left the map reports 0, not its last state.
+    private let knownShards = NIOLockedValueBox<Set<String>>([])
+
+    /// Per shard of a cluster: `gateway_redis_shard_connected{node=...}` and its channels.
+    func recordShards(_ shards: [ClusterShardStatus]) {
+        let current = Dictionary(shards.map { ($0.node.description, $0) }, uniquingKeysWith: { first, _ in first })
+        let all = knownShards.withLockedValue { known in
+            known.formUnion(current.keys)
+            return known
+        }
+        for node in all.sorted() {
+            let shard = current[node]
+            registry.makeGauge(descriptor: .init("gateway_redis_shard_connected", help: "1 while the subscriber connection to a cluster shard's primary is up."),
+                               labels: [("node", node)]).set(to: shard?.connected == true ? 1 : 0)
+            registry.makeGauge(descriptor: .init("gateway_redis_shard_channels", help: "Channels subscribed on a cluster shard's primary."),
+                               labels: [("node", node)]).set(to: Double(shard?.channels ?? 0))
+        }
     }
 
     func countRefusal(_ reason: CloseReason) {

@@ -1,10 +1,11 @@
 import HopTrace
 import RESP
+import RedisCluster
 
 /// What `/health` and `/metrics` report.
 struct GatewayStatus: Sendable {
     let registry: ConnectionRegistry
-    let subscriber: RedisSubscriber<Int>
+    let subscriber: any UserSubscriber
     let metrics: GatewayMetrics
     let drain: GatewayDrain
     /// nil when tracing is off.
@@ -15,22 +16,30 @@ struct GatewayStatus: Sendable {
         var redis: String
         var connections: Int
         var users: Int
+        /// In a cluster: each shard's subscriber connection.
+        var redisShards: [ClusterShardStatus]?
         var healthy: Bool { status == "ok" }
 
-        enum CodingKeys: String, CodingKey { case status, redis, connections, users }
+        enum CodingKeys: String, CodingKey {
+            case status, redis, connections, users
+            case redisShards = "redis_shards"
+        }
     }
 
     func health() -> HealthReport {
         let redisUp = subscriber.isConnected
+        let shards = subscriber.shards
         // Draining first: a load balancer should stop sending upgrades whatever Redis does.
         return HealthReport(
             status: drain.isDraining ? "draining" : redisUp ? "ok" : "degraded", redis: redisUp ? "connected" : "disconnected",
-            connections: registry.connectionCount, users: registry.userCount)
+            connections: registry.connectionCount, users: registry.userCount,
+            redisShards: subscriber is RedisSubscriber<Int> ? nil : shards)
     }
 
     func metricsText() -> String {
         metrics.redisConnected.set(to: subscriber.isConnected ? 1 : 0)
         metrics.redisReconnects.set(to: Double(subscriber.reconnectCount))
+        metrics.recordShards(subscriber.shards)
         return metrics.registry.emitToString()
     }
 }
