@@ -7,6 +7,7 @@ import HopTrace
 import HopTraceHTTP
 import Hummingbird
 import Logging
+import RedisCluster
 import Messages
 import RESP
 import ServiceRuntime
@@ -37,7 +38,8 @@ struct BackendApplication {
         // The CMS's own announcement, from before a restart, beats the configured default.
         let cmsURL = try database.setting(BackendDatabase.announcedCMSURL) ?? configuration.cmsURL
         cms = CMSClient(httpClient: httpClient, baseURL: cmsURL, secret: configuration.cmsSecret, traces: traces, logger: logger)
-        relay = OutboxRelay(database: database, redis: RedisClient(url: try RedisURL(configuration.redisURL)), traces: traces, logger: logger)
+        let redis = try RedisSettings(url: configuration.redisURL, clusterNodes: configuration.redisClusterNodes, pubSub: configuration.redisPubSub)
+        relay = OutboxRelay(database: database, redis: redis.makePublisher(), traces: traces, logger: logger)
         actions = ChargingActions(database: database, cms: cms, logger: logger)
         events = CMSEventHandler(database: database, cms: cms, relay: relay, logger: logger)
         let signer = HS256(secret: configuration.jwtSecret)

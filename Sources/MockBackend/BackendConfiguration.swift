@@ -4,6 +4,10 @@ struct BackendConfiguration: Sendable {
     var port = 8000
     var jwtSecret: String
     var redisURL = "redis://127.0.0.1:6379"
+    /// `host:port,...` of a Redis Cluster to publish to (REDIS_URL then gives only the credentials).
+    var redisClusterNodes: String?
+    /// `sharded` (SPUBLISH) or `classic` (PUBLISH); nil: classic for one Redis, sharded for a cluster.
+    var redisPubSub: String?
     var databasePath = "mock-backend.sqlite"
     var cmsURL = "http://127.0.0.1:9000"
     var cmsSecret: String

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Fleet
 import Hummingbird
 import Logging
+import RedisCluster
 import ServiceLifecycle
 import ServiceRuntime
 
@@ -15,6 +16,8 @@ struct MockBackendCommand: AsyncParsableCommand {
     @OptionGroup var listen: ListenOptions
     @Option(name: .customLong("jwt-secret"), help: "HS256 secret of the tokens (env JWT_SECRET, required).") var jwtSecret: String?
     @Option(name: .customLong("redis-url"), help: "Redis to publish to (env REDIS_URL, default redis://127.0.0.1:6379).") var redisURL: String?
+    @Option(name: .customLong("redis-cluster-nodes"), help: "host:port,... of a Redis Cluster to publish to, REDIS_URL giving the password (env REDIS_CLUSTER_NODES, default one Redis at REDIS_URL).") var redisClusterNodes: String?
+    @Option(name: .customLong("redis-pubsub"), help: "sharded (SPUBLISH to each channel's shard) or classic (PUBLISH) (env REDIS_PUBSUB, default sharded for a cluster, classic for one Redis).") var redisPubSub: String?
     @Option(help: "SQLite file (env DATABASE, default mock-backend.sqlite).") var database: String?
     @Option(name: .customLong("cms-url"), help: "charger-sim's API (env CMS_URL, default http://127.0.0.1:9000).") var cmsURL: String?
     @Option(name: .customLong("cms-secret"), help: "Secret shared with the CMS (env CMS_SECRET, required).") var cmsSecret: String?
@@ -30,6 +33,13 @@ struct MockBackendCommand: AsyncParsableCommand {
             cmsSecret: try env.required(cmsSecret, "CMS_SECRET", option: "--cms-secret"))
         (configuration.host, configuration.port) = try listen.resolve(defaultPort: configuration.port, env: env)
         configuration.redisURL = env.string(redisURL, "REDIS_URL", default: configuration.redisURL)
+        configuration.redisClusterNodes = env.optionalString(redisClusterNodes, "REDIS_CLUSTER_NODES")
+        configuration.redisPubSub = env.optionalString(redisPubSub, "REDIS_PUBSUB")
+        do {
+            _ = try RedisSettings(url: configuration.redisURL, clusterNodes: configuration.redisClusterNodes, pubSub: configuration.redisPubSub)
+        } catch {
+            throw ValidationError("\(error)")
+        }
         configuration.databasePath = env.string(database, "DATABASE", default: configuration.databasePath)
         configuration.cmsURL = env.string(cmsURL, "CMS_URL", default: configuration.cmsURL)
         configuration.fleetPath = env.optionalString(fleet, "FLEET")

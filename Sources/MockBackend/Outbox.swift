@@ -26,7 +26,7 @@ enum Outbox {
 /// while Redis is down.
 final class OutboxRelay: Service, Sendable {
     private let database: BackendDatabase
-    private let redis: RedisClient
+    private let redis: any RedisPublisher
     private let traces: TraceRecorder?
     private let logger: Logger
     private let wakes: AsyncStream<Void>
@@ -35,7 +35,7 @@ final class OutboxRelay: Service, Sendable {
     private let backoff = Backoff(initial: .milliseconds(50), maximum: .seconds(2))
     private let batchSize = 256
 
-    init(database: BackendDatabase, redis: RedisClient, traces: TraceRecorder? = nil, logger: Logger) {
+    init(database: BackendDatabase, redis: any RedisPublisher, traces: TraceRecorder? = nil, logger: Logger) {
         self.database = database
         self.redis = redis
         self.traces = traces
@@ -89,26 +89,39 @@ final class OutboxRelay: Service, Sendable {
             }
             guard !batch.isEmpty else { return }
 
-            // One pipelined write for the batch; the replies say how far it got.
-            var published: Int64?
+            // One pipelined write for the batch (one per shard of a cluster); the replies say
+            // which went out. A channel's messages after one that failed wait with it, so that
+            // each user's messages keep their order.
+            var published: [Int64] = []
             var failure: (any Error)?
             let started = Date()
             do {
-                let replies = try await redis.pipeline(batch.map { ["PUBLISH", $0.channel, $0.payload] })
+                let replies = try await redis.publish(batch.map { PublishedMessage(channel: $0.channel, payload: $0.payload) })
+                var heldBack = Set<String>()
                 for (entry, reply) in zip(batch, replies) {
                     if case .error(let message) = reply {
-                        failure = RESPClientError.server(message)
-                        break
+                        failure = failure ?? RESPClientError.server(message)
+                        heldBack.insert(entry.channel)
+                        continue
                     }
-                    published = entry.id
+                    guard !heldBack.contains(entry.channel) else { continue }
+                    published.append(entry.id)
                     recordPublish(entry.channel, entry.payload, entry.traceparent, reply: reply, started: started)
                 }
             } catch {
                 failure = error
             }
-            if let published {
+            if !published.isEmpty {
                 do {
-                    try database.write { db in try db.run(sql: "DELETE FROM outbox WHERE id <= ?", arguments: [published]) }
+                    // Usually the whole batch, or its start: one cached statement.
+                    let isPrefix = zip(published, batch).allSatisfy { $0 == $1.id }
+                    try database.write { db in
+                        if isPrefix {
+                            try db.run(sql: "DELETE FROM outbox WHERE id <= ?", arguments: [published.last!])
+                        } else {
+                            try db.execute(sql: "DELETE FROM outbox WHERE id IN (\(published.map(String.init).joined(separator: ",")))")
+                        }
+                    }
                 } catch {
                     logger.error("could not clear the outbox", metadata: ["error": "\(error)"])
                     return
