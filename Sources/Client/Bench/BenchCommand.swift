@@ -6,6 +6,7 @@ import Foundation
 import Messages
 import NIOCore
 import RESP
+import RedisCluster
 import ServiceRuntime
 
 /// `client bench ...`: load for the gateway, with figures. The gateway's memory and CPU time
@@ -64,9 +65,9 @@ struct BenchTarget: ParsableArguments {
     }
 }
 
-func waitFor(_ what: String, timeout: Duration, _ condition: () -> Bool) async throws {
+func waitFor(_ what: String, timeout: Duration, _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
-    while !condition() {
+    while try await !condition() {
         guard ContinuousClock.now < deadline else { throw ValidationError("timed out waiting for \(what)") }
         try await Task.sleep(for: .milliseconds(5))
     }
@@ -106,6 +107,8 @@ struct FanOutBench: AsyncParsableCommand {
 
     @OptionGroup var target: BenchTarget
     @Option(name: .customLong("redis-url"), help: "The Redis the gateway subscribes to (env REDIS_URL).") var redisURL: String?
+    @Option(name: .customLong("redis-cluster-nodes"), help: "host:port,... of the Redis Cluster the gateway subscribes on: messages go out with SPUBLISH to each channel's shard (env REDIS_CLUSTER_NODES).") var redisClusterNodes: String?
+    @Option(name: .customLong("redis-pubsub"), help: "sharded or classic (env REDIS_PUBSUB, default sharded for a cluster, classic for one Redis).") var redisPubSub: String?
     @Option(help: "Users, one connection each.") var users: Int = 1_000
     @Option(help: "Messages to publish in each run.") var messages: Int = 50_000
     @Option(help: "Publish rate of the paced run, messages per second.") var rate: Double = 5_000
@@ -118,12 +121,21 @@ struct FanOutBench: AsyncParsableCommand {
     func run() async throws {
         let events = BenchEvents()
         let (channels, _) = try await target.connect(users: users, concurrency: 200, events: events)
-        let redis = try await RESPConnection.connect(to: RedisURL(EnvironmentFallback().string(redisURL, "REDIS_URL", default: "redis://127.0.0.1:6379")))
+        let env = EnvironmentFallback()
+        let settings = try RedisSettings(
+            url: env.string(redisURL, "REDIS_URL", default: "redis://127.0.0.1:6379"),
+            clusterNodes: env.optionalString(redisClusterNodes, "REDIS_CLUSTER_NODES"), pubSub: env.optionalString(redisPubSub, "REDIS_PUBSUB"))
+        // One connection for one classic Redis, as before; a cluster's publisher otherwise.
+        let single = settings.isCluster || settings.pubSubMode == .sharded ? nil : try await RESPConnection.connect(to: settings.url)
+        let publisher = settings.makePublisher()
         // Wait until the gateway has subscribed every user's channels.
         let lastChannel = UserChannel.notifications.name(forUser: target.firstUser + users - 1)
-        for _ in 0..<500 {
-            if try await redis.send(["PUBSUB", "NUMSUB", lastChannel]).array?.last?.integer ?? 0 > 0 { break }
-            try await Task.sleep(for: .milliseconds(10))
+        try await waitFor("the gateway's subscriptions", timeout: .seconds(30)) {
+            if let single { return try await single.send(["PUBSUB", "NUMSUB", lastChannel]).array?.last?.integer ?? 0 > 0 }
+            let map = settings.isCluster
+                ? try await settings.discovery().slotMap()
+                : SlotMap(shards: [.init(slots: [0...16383], primary: ClusterNodeAddress(host: settings.url.host, port: settings.url.port))])
+            return try await map.subscriberCounts(of: [lastChannel], mode: settings.pubSubMode, credentials: settings.url)[lastChannel] ?? 0 > 0
         }
 
         for (label, pace) in [("max rate", nil), ("paced \(Int(rate))/s", rate)] as [(String, Double?)] {
@@ -131,8 +143,13 @@ struct FanOutBench: AsyncParsableCommand {
             _ = events.takeLatencies()
             let before = target.sample()
             let started = ContinuousClock.now
-            try await BenchPublisher.publish(count: messages, rate: pace, on: redis) { index in
+            let channel: @Sendable (Int) -> String = { [target, users] index in
                 UserChannel.notifications.name(forUser: target.firstUser + index % users)
+            }
+            if let single {
+                try await BenchPublisher.publish(count: messages, rate: pace, on: single, channel: channel)
+            } else {
+                try await BenchPublisher.publish(count: messages, rate: pace, to: publisher, channel: channel)
             }
             try await waitFor("deliveries", timeout: .seconds(120)) { events.delivered >= messages }
             let seconds = (ContinuousClock.now - started).seconds
@@ -145,7 +162,8 @@ struct FanOutBench: AsyncParsableCommand {
             }
             print(line)
         }
-        await redis.close()
+        await single?.close()
+        await publisher.close()
         for channel in channels { channel.close(promise: nil) }
     }
 

@@ -19,6 +19,23 @@ enum BenchPublisher {
     /// PUBLISHes `count` messages to `channel(index)`, at `rate` per second or as fast as a
     /// window of 128 outstanding commands allows.
     static func publish(count: Int, rate: Double?, on redis: RESPConnection, channel: @escaping @Sendable (Int) -> String) async throws {
+        try await paced(count: count, rate: rate) { index in
+            try await redis.send(["PUBLISH", channel(index), payload()])
+        }
+    }
+
+    /// The same through a publisher (a cluster's, SPUBLISH to each channel's shard): a reply
+    /// that is an error stops the run.
+    static func publish(count: Int, rate: Double?, to publisher: any RedisPublisher, channel: @escaping @Sendable (Int) -> String) async throws {
+        try await paced(count: count, rate: rate) { index in
+            let reply = try await publisher.publish([PublishedMessage(channel: channel(index), payload: payload())])
+            if case .error(let message)? = reply.first { throw RESPClientError.server(message) }
+        }
+    }
+
+    /// Runs `send(index)` `count` times, due at `index / rate` seconds (or at once), with at
+    /// most 128 outstanding.
+    private static func paced(count: Int, rate: Double?, _ send: @escaping @Sendable (Int) async throws -> Void) async throws {
         let started = DispatchTime.now().uptimeNanoseconds
         try await withThrowingTaskGroup(of: Void.self) { group in
             var outstanding = 0
@@ -28,9 +45,7 @@ enum BenchPublisher {
                     let now = DispatchTime.now().uptimeNanoseconds
                     if due > now + 1_000_000 { try await Task.sleep(for: .nanoseconds(Int64(due - now))) }
                 }
-                let name = channel(index)
-                let payload = payload()
-                group.addTask { try await redis.send(["PUBLISH", name, payload]) }
+                group.addTask { try await send(index) }
                 outstanding += 1
                 if outstanding >= 128 {
                     try await group.next()
