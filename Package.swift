@@ -351,7 +351,7 @@ let package = Package(
         .testTarget(
             name: "MockBackendTests",
             dependencies: [
-                "TestSupport", "MockBackend", "ServiceRuntime", "Messages", "AccessTokens", "Fleet", "RESP", "LaravelValidation",
+                "TestSupport", "MockBackend", "ServiceRuntime", "Messages", "AccessTokens", "Fleet", "RESP", "RedisCluster", "LaravelValidation",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

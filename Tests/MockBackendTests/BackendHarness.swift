@@ -52,7 +52,7 @@ struct BackendUnderTest: Sendable {
 
     /// - Parameter redisRunning: false leaves Redis down; the test may start it on `redisPort`.
     static func run(
-        cmsReachable: Bool = true, redisRunning: Bool = true,
+        cmsReachable: Bool = true, redisRunning: Bool = true, configure: @Sendable (inout BackendConfiguration) -> Void = { _ in },
         _ body: @Sendable (BackendUnderTest, any TestClientProtocol) async throws -> Void
     ) async throws {
         let redis = redisRunning ? try await RedisServerProcess() : nil
@@ -69,6 +69,7 @@ struct BackendUnderTest: Sendable {
                 configuration.databasePath = database
                 configuration.redisURL = redisURL
                 configuration.cmsURL = cmsReachable ? "http://127.0.0.1:\(await cmsPort.value)" : "http://127.0.0.1:\(closedCMS.port)"
+                configure(&configuration)
                 let backend = try BackendApplication(
                     configuration: configuration, fleet: .builtIn, httpClient: httpClient, logger: Logger(label: "mock-backend"))
                 let underTest = BackendUnderTest(backend: backend, cms: cms, redisURL: redisURL, redisPort: redisPort)
