@@ -393,7 +393,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "TestSupport", "Client", "Messages", "AccessTokens",
+                "TestSupport", "Client", "Messages", "AccessTokens", "AppConnection", "RESP", "RedisCluster",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -43,9 +43,16 @@ final class ServerProcess: Sendable {
         try process.run()
         self.process = process
         self.log = log
-        let port = try await withDeadline(.seconds(30)) { await announced.value }
+        // An Announcement cannot be cancelled, so the deadline announces too.
+        let deadline = Task {
+            try? await Task.sleep(for: .seconds(30))
+            announced.announce(nil)
+        }
+        let port = await announced.value
+        deadline.cancel()
         guard let port else {
-            throw TestSupportError("\(name) exited before listening:\n\(log.withLockedValue { $0 })")
+            kill(process.processIdentifier, SIGKILL)
+            throw TestSupportError("\(name) did not log its port within 30 s, or exited:\n\(log.withLockedValue { $0 })")
         }
         self.port = port
     }
@@ -58,6 +65,11 @@ final class ServerProcess: Sendable {
     var output: String { log.withLockedValue { $0 } }
 
     func stop() async { await killAndReap(process.processIdentifier) }
+
+    /// SIGTERM, as an orchestrator stops an instance (the gateway drains).
+    func terminate() { kill(process.processIdentifier, SIGTERM) }
+
+    var isRunning: Bool { process.isRunning }
 
     deinit { kill(process.processIdentifier, SIGKILL) }
 }
