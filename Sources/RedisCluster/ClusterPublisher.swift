@@ -5,7 +5,8 @@ import RESP
 /// Publishes to a Redis Cluster: each message to the primary that serves its channel's slot
 /// (SPUBLISH, `sharded`), or all to one node (PUBLISH, `classic`, which the cluster copies to
 /// every node). A batch goes out as one pipeline per primary, the primaries in parallel; a
-/// `MOVED` answer updates the slot map and sends the messages of that slot again, in order.
+/// `MOVED` answer updates the slot map and sends the messages of that slot again, in order; an
+/// `ASK` (the slot is being migrated) sends that message to the importing node after `ASKING`.
 public actor ClusterPublisher: RedisPublisher {
     public let discovery: ClusterDiscovery
     public let mode: PubSubMode
@@ -32,30 +33,29 @@ public actor ClusterPublisher: RedisPublisher {
                 }
                 byNode[node, default: []].append(index)
             }
-            // Per node: the replies, or the error that lost its connection.
-            let answered = await withTaskGroup(of: ([Int], Result<[RESPValue], any Error>).self) { group in
-                for (node, indices) in byNode {
-                    let client = client(for: node)
-                    let commands = indices.map { [mode.publish, messages[$0].channel, messages[$0].payload] }
-                    group.addTask {
-                        do {
-                            return (indices, .success(try await client.pipeline(commands)))
-                        } catch {
-                            return (indices, .failure(error))
-                        }
-                    }
-                }
-                var all: [([Int], Result<[RESPValue], any Error>)] = []
-                for await part in group { all.append(part) }
-                return all
+            // Per node: the replies, or the error that lost its connection. One node (a batch
+            // of one message, say) is awaited as it is; several go out at once.
+            let work = byNode.map { node, indices in
+                (indices, client(for: node), indices.map { [mode.publish, messages[$0].channel, messages[$0].payload] })
+            }
+            var answered: [([Int], Result<[RESPValue], any Error>)] = []
+            if work.count == 1 {
+                answered.append((work[0].0, await Self.send(work[0].2, via: work[0].1)))
+            } else {
+                let sends = work.map { indices, client, commands in Task { (indices, await Self.send(commands, via: client)) } }
+                for send in sends { answered.append(await send.value) }
             }
             pending = []
+            var asked: [ClusterNodeAddress: [Int]] = [:]
             for (indices, outcome) in answered {
                 switch outcome {
                 case .success(let nodeReplies):
                     for (index, reply) in zip(indices, nodeReplies) {
                         replies[index] = reply
-                        if case .error(let message) = reply, let redirect = ClusterRedirect(message), !redirect.isAsk {
+                        guard case .error(let message) = reply, let redirect = ClusterRedirect(message) else { continue }
+                        if redirect.isAsk {
+                            asked[redirect.node, default: []].append(index)
+                        } else {
                             self.map?.move(slot: redirect.slot, to: redirect.node)
                             pending.append(index)
                         }
@@ -66,9 +66,24 @@ public actor ClusterPublisher: RedisPublisher {
                     self.map = nil
                 }
             }
+            // A slot being migrated: this one command goes to the importing node, after ASKING.
+            for (node, indices) in asked {
+                let commands = indices.flatMap { [["ASKING"], [mode.publish, messages[$0].channel, messages[$0].payload]] }
+                if case .success(let nodeReplies) = await Self.send(commands, via: client(for: node)) {
+                    for (offset, index) in indices.enumerated() { replies[index] = nodeReplies[2 * offset + 1] }
+                }
+            }
             pending.sort()
         }
         return replies.map { $0 ?? .error("ERR no reply") }
+    }
+
+    private static func send(_ commands: [[String]], via client: RedisClient) async -> Result<[RESPValue], any Error> {
+        do {
+            return .success(try await client.pipeline(commands))
+        } catch {
+            return .failure(error)
+        }
     }
 
     public func close() async {

@@ -52,6 +52,8 @@ struct RealClusterTests {
         var delivered: [String: [String]] = [:]
         var lost = 0
         var lostChannels: Set<String> = []
+        /// What Redis answered for the lost ones: `0` (no subscriber) or the error's first word.
+        var lostReplies: [String: Int] = [:]
         var roundsFullyDelivered: [Int] = []
 
         mutating func record(round: Int, replies: [RESPValue]) {
@@ -62,6 +64,12 @@ struct RealClusterTests {
                 } else {
                     lost += 1
                     lostChannels.insert(channel)
+                    let kind = switch reply {
+                    case .integer(let count): "\(count)"
+                    case .error(let message): String(message.prefix { $0 != " " })
+                    default: "other"
+                    }
+                    lostReplies[kind, default: 0] += 1
                     full = false
                 }
             }
@@ -135,7 +143,7 @@ struct RealClusterTests {
             }
             let newMap = try #require(promoted)
             let back = try #require(resumed)
-            print("failover: slot map changed \(newMap - killed) after the kill; every push delivered again \(back - newMap) after the test saw it; \(ledger.lost) publishes reached no subscriber")
+            print("failover: slot map changed \(newMap - killed) after the kill; every push delivered again \(back - newMap) after the test saw it; \(ledger.lost) publishes reached no subscriber \(ledger.lostReplies)")
             #expect(back - newMap < .seconds(1))
             // Only the dead shard's channels missed anything.
             let victimChannels = Set(Self.channels.filter { map.primary(forChannel: $0) == victimAddress })
@@ -186,7 +194,7 @@ struct RealClusterTests {
             #expect(output.contains("Moving slot"), "\(output.suffix(500))")
             let done = try #require(finished)
             let back = try #require(resumed)
-            print("slot migration: \(moving) slots, \(moved.count) of our channels moved; pushes fully delivered \(back - done) after reshard ended; \(ledger.lost) publishes reached no subscriber in \(round) rounds")
+            print("slot migration: \(moving) slots, \(moved.count) of our channels moved; pushes fully delivered \(back - done) after reshard ended; \(ledger.lost) publishes reached no subscriber in \(round) rounds \(ledger.lostReplies)")
             #expect(back - done < .seconds(1))
             // Only channels whose slot moved can miss a push, while they move.
             #expect(ledger.lostChannels.isSubset(of: Set(moved)))
