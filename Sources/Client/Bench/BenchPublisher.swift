@@ -25,11 +25,16 @@ enum BenchPublisher {
     }
 
     /// The same through a publisher (a cluster's, SPUBLISH to each channel's shard): a reply
-    /// that is an error stops the run.
+    /// that is an error stops the run. Unpaced, messages go in batches of 32 (one pipeline per
+    /// shard each), as a backend's outbox sends them.
     static func publish(count: Int, rate: Double?, to publisher: any RedisPublisher, channel: @escaping @Sendable (Int) -> String) async throws {
-        try await paced(count: count, rate: rate) { index in
-            let reply = try await publisher.publish([PublishedMessage(channel: channel(index), payload: payload())])
-            if case .error(let message)? = reply.first { throw RESPClientError.server(message) }
+        let batch = rate == nil ? 32 : 1
+        try await paced(count: (count + batch - 1) / batch, rate: rate) { first in
+            let messages = (first * batch..<min(count, (first + 1) * batch)).map { PublishedMessage(channel: channel($0), payload: payload()) }
+            let replies = try await publisher.publish(messages)
+            if let failed = replies.first(where: { if case .error = $0 { true } else { false } }), case .error(let message) = failed {
+                throw RESPClientError.server(message)
+            }
         }
     }
 
