@@ -92,6 +92,33 @@ struct GatewayClusterTests {
         }
     }
 
+    /// A cluster whose nodes require a password: REDIS_URL gives it, for every node.
+    @Test func aPasswordProtectedClusterTakesREDIS_URLsPassword() async throws {
+        let cluster = try await RedisClusterProcess(password: "cluster-secret")
+        do {
+            let seeds = cluster.seeds.map(\.description).joined(separator: ",")
+            try await GatewayUnderTest.run(redisURL: "redis://:cluster-secret@127.0.0.1:1", configure: { $0.redisClusterNodes = seeds }) { gateway in
+                let probe = try await gateway.connect(user: 88)
+                let credentials = RedisURL(password: "cluster-secret")
+                let discovery = ClusterDiscovery(seeds: cluster.seeds, credentials: credentials)
+                let map = try await discovery.slotMap()
+                try await waitUntil { (try? await map.allSubscribed(["user:88:notifications"], mode: .sharded, credentials: credentials)) == true }
+                let publisher = ClusterPublisher(discovery: discovery)
+                let payload = #"{"type":"notification","data":{"authed":true}}"#
+                #expect(try await publisher.publish([PublishedMessage(channel: "user:88:notifications", payload: payload)]) == [.integer(1)])
+                #expect(try await probe.message(where: { $0.contains("authed") }) == payload)
+                // Without the password the cluster refuses the slot map.
+                await #expect(throws: ClusterError.self) { try await ClusterDiscovery(seeds: cluster.seeds).slotMap() }
+                await publisher.close()
+                try await probe.close()
+            }
+        } catch {
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
     /// `--redis-pubsub classic` over a cluster: SUBSCRIBE on one node, and a backend's PUBLISH
     /// on any node reaches it (the cluster copies it to every node).
     @Test func classicPubSubOverACluster() async throws {

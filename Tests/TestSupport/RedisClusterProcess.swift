@@ -15,6 +15,8 @@ public final class RedisClusterProcess: Sendable {
     }
 
     public let nodes: [Node]
+    /// Every node's `requirepass` (and `masterauth`), when given.
+    public let password: String?
     private let folder: URL
 
     public static var isInstalled: Bool {
@@ -24,20 +26,22 @@ public final class RedisClusterProcess: Sendable {
 
     /// `primaries` shards with `replicas` replicas each; `nodeTimeout` (ms) is how long a
     /// primary may be unreachable before its replica takes over.
-    public init(primaries: Int = 3, replicas: Int = 1, nodeTimeout: Int = 1000) async throws {
+    public init(primaries: Int = 3, replicas: Int = 1, nodeTimeout: Int = 1000, password: String? = nil) async throws {
         guard Self.isInstalled else {
             throw TestSupportError("redis-server and redis-cli are not installed (apt-get install redis-server redis-tools); .ci/run installs them")
         }
+        self.password = password
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("redis-cluster-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var nodes: [Node] = []
         do {
             for _ in 0..<(primaries * (1 + replicas)) {
-                nodes.append(try await Self.startNode(in: folder, nodeTimeout: nodeTimeout))
+                nodes.append(try await Self.startNode(in: folder, nodeTimeout: nodeTimeout, password: password))
             }
             self.nodes = nodes
             let create = try runCommand(
-                Self.redisCLI, ["--cluster", "create"] + nodes.map(\.address) + ["--cluster-replicas", String(replicas), "--cluster-yes"])
+                Self.redisCLI, (password.map { ["-a", $0, "--no-auth-warning"] } ?? [])
+                    + ["--cluster", "create"] + nodes.map(\.address) + ["--cluster-replicas", String(replicas), "--cluster-yes"])
             guard create.contains("All 16384 slots covered") else { throw TestSupportError("redis-cli --cluster create failed: \(create)") }
             try await waitUntilHealthy(primaries: primaries, replicas: replicas)
         } catch {
@@ -48,7 +52,7 @@ public final class RedisClusterProcess: Sendable {
     }
 
     /// A node on a port the OS just handed out (tried again if someone took it meanwhile).
-    private static func startNode(in folder: URL, nodeTimeout: Int) async throws -> Node {
+    private static func startNode(in folder: URL, nodeTimeout: Int, password: String?) async throws -> Node {
         for _ in 0..<5 {
             let port = try await freePort()
             let directory = folder.appendingPathComponent(String(port))
@@ -61,13 +65,13 @@ public final class RedisClusterProcess: Sendable {
                 "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", String(nodeTimeout), "--dir", directory.path,
                 // A replica syncs at once (Redis 7 waits 5 s by default); one never synced does not fail over.
                 "--repl-diskless-sync-delay", "0",
-            ]
+            ] + (password.map { ["--requirepass", $0, "--masterauth", $0] } ?? [])
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
             let deadline = ContinuousClock.now + .seconds(10)
             while ContinuousClock.now < deadline, process.isRunning {
-                if await redisAnswers(port: port, pid: process.processIdentifier) {
+                if await redisAnswers(port: port, pid: process.processIdentifier, password: password) {
                     return Node(port: port, pid: process.processIdentifier)
                 }
                 try await Task.sleep(for: .milliseconds(20))
@@ -103,7 +107,7 @@ public final class RedisClusterProcess: Sendable {
 
     /// One command on one node, on a connection of its own.
     public func command(_ arguments: [String], on node: Node) async throws -> RESPValue {
-        let connection = try await RESPConnection.connect(to: RedisURL(port: node.port), connectTimeout: .seconds(2))
+        let connection = try await RESPConnection.connect(to: RedisURL(port: node.port, password: password), connectTimeout: .seconds(2))
         defer { Task { await connection.close() } }
         return try await connection.send(arguments)
     }
@@ -158,8 +162,8 @@ public final class RedisClusterProcess: Sendable {
 extension SlotMap {
     /// Whether every channel has exactly one subscriber on the node that serves it: then a
     /// publish cannot miss it.
-    public func allSubscribed(_ channels: [String], mode: PubSubMode) async throws -> Bool {
-        let counts = try await subscriberCounts(of: channels, mode: mode)
+    public func allSubscribed(_ channels: [String], mode: PubSubMode, credentials: RedisURL = RedisURL()) async throws -> Bool {
+        let counts = try await subscriberCounts(of: channels, mode: mode, credentials: credentials)
         return channels.allSatisfy { counts[$0] == 1 }
     }
 }
