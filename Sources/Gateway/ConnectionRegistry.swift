@@ -189,12 +189,14 @@ protocol UserSubscriber: ChannelSubscriptions, Service {
     var reconnectCount: Int { get }
     /// The channels of every user subscribed.
     var subscribedChannels: Set<String> { get }
-    /// Each shard's connection in a cluster; empty for one Redis.
-    var shards: [ClusterShardStatus] { get }
+    /// Each shard's connection in a cluster; nil for one Redis.
+    var shardStatus: [ClusterShardStatus]? { get }
 }
 
 extension RedisSubscriber: ChannelSubscriptions, UserSubscriber where Topic == Int {
-    var shards: [ClusterShardStatus] { [] }
+    var shardStatus: [ClusterShardStatus]? { nil }
 }
 
-extension ClusterSubscriber: ChannelSubscriptions, UserSubscriber where Topic == Int {}
+extension ClusterSubscriber: ChannelSubscriptions, UserSubscriber where Topic == Int {
+    var shardStatus: [ClusterShardStatus]? { shards }
+}

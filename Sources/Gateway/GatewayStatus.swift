@@ -28,18 +28,17 @@ struct GatewayStatus: Sendable {
 
     func health() -> HealthReport {
         let redisUp = subscriber.isConnected
-        let shards = subscriber.shards
         // Draining first: a load balancer should stop sending upgrades whatever Redis does.
         return HealthReport(
             status: drain.isDraining ? "draining" : redisUp ? "ok" : "degraded", redis: redisUp ? "connected" : "disconnected",
             connections: registry.connectionCount, users: registry.userCount,
-            redisShards: subscriber is RedisSubscriber<Int> ? nil : shards)
+            redisShards: subscriber.shardStatus)
     }
 
     func metricsText() -> String {
         metrics.redisConnected.set(to: subscriber.isConnected ? 1 : 0)
         metrics.redisReconnects.set(to: Double(subscriber.reconnectCount))
-        metrics.recordShards(subscriber.shards)
+        if let shards = subscriber.shardStatus { metrics.recordShards(shards) }
         return metrics.registry.emitToString()
     }
 }
