@@ -33,7 +33,7 @@ struct ChargingPhysics: Sendable {
         switch charger.kind {
         case .ac:
             // Power = phases x voltage x current, limited by the car's on-board charger.
-            let phases = Double(charger.phases ?? 1)
+            let phases = Double(charger.phaseCount)
             let voltage = charger.voltage ?? 230
             let power = min(charger.ratedPower, car.onboardACLimit) * scale
             return Reading(power: power, voltage: voltage, current: power * 1000 / (phases * voltage))

@@ -34,10 +34,13 @@ public struct ChargerDefinition: Codable, Sendable, Equatable {
         ChargerDefinition(id: id, name: name, kind: .dc, connectors: connectors, maxPower: maxPower)
     }
 
+    /// AC phases in use: one unless the fleet file says otherwise.
+    public var phaseCount: Int { phases ?? 1 }
+
     /// The most the charger itself can deliver, kW.
     public var ratedPower: Double {
         switch kind {
-        case .ac: Double(phases ?? 1) * (voltage ?? 230) * (maxCurrent ?? 16) / 1000
+        case .ac: Double(phaseCount) * (voltage ?? 230) * (maxCurrent ?? 16) / 1000
         case .dc: maxPower ?? 50
         }
     }

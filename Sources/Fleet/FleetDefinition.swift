@@ -76,7 +76,7 @@ public struct FleetDefinition: Codable, Sendable, Equatable {
             }
             switch charger.kind {
             case .ac:
-                guard [1, 3].contains(charger.phases ?? 1), (charger.voltage ?? 230) > 0, (charger.maxCurrent ?? 16) > 0 else {
+                guard [1, 3].contains(charger.phaseCount), (charger.voltage ?? 230) > 0, (charger.maxCurrent ?? 16) > 0 else {
                     throw FleetError.invalid(path: nil, reason: "\(charger.id): AC needs phases 1 or 3 and a positive voltage and max_current")
                 }
             case .dc:

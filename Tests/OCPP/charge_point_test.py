@@ -340,10 +340,75 @@ async def over_tls():
             stop(sim)
 
 
+async def csms_outage():
+    """The CSMS itself goes away mid-session (its server closes; connections are refused) and
+    comes back on the same port: the charge point reconnects with backoff and sends what it
+    queued meanwhile, in order, with the transaction's id; an unplug during the outage is a
+    StopTransaction (EVDisconnected) after the queued MeterValues. CP004 is single-phase."""
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    port = holder.getsockname()[1]
+    holder.close()
+    csms = CSMS()
+    server = await serve(csms.handler, "127.0.0.1", port, subprotocols=["ocpp1.6"], process_request=csms.process_request)
+    sim, found = await asyncio.to_thread(start, [
+        f"{args.bin}/charger-sim", "--host", "127.0.0.1", "--port", "0", "--backend-url", "http://127.0.0.1:9", "--cms-secret", CMS_SECRET,
+        "--meter-interval", "0.2", "--speed", "60", "--seed", "11",
+        "--ocpp-csms-url", f"ws://127.0.0.1:{port}/ocpp", "--ocpp-chargers", "CP004"],
+        {"url": r"listening on (http://\S+)"})
+    cms_url = found["url"].replace("0.0.0.0", "127.0.0.1")
+    try:
+        cp = await csms.station("CP004")
+        await cp.wait_for("CP004's accepted boot", lambda a, p: a == "StatusNotification" and p["connector_id"] == 1)
+        config = await cp.call(call.GetConfiguration(key=["MeterValueSampleInterval"]))
+        interval = float(config.configuration_key[0]["value"])
+        await cp.call(call.RemoteStartTransaction(id_tag="RFID200", connector_id=1))
+        await cp.wait_for("CP004's StartTransaction", lambda a, p: a == "StartTransaction")
+        transaction = cp.next_transaction
+        await cp.wait_for("CP004's MeterValues", lambda a, p: a == "MeterValues")
+        phases = {s.get("phase") for s in sampled(cp.of("MeterValues")[0]) if s.get("measurand") == "Current.Import"}
+        check("a single-phase charger reports Current.Import on L1 only", phases == {"L1"}, phases)
+        before = len(cp.of("MeterValues"))
+
+        server.close()  # closes the connections too; nobody listens on the port now
+        await server.wait_closed()
+        await asyncio.sleep(2.5)  # the outage: several MeterValueSampleIntervals of simulated time
+        api(cms_url, "POST", "/api/chargers/CP004/connectors/1/unplug")
+        await asyncio.sleep(0.5)
+        down_for = time.time()
+        server = await serve(csms.handler, "127.0.0.1", port, subprotocols=["ocpp1.6"], process_request=csms.process_request)
+        back = await csms.station("CP004", reconnected_after=cp, timeout=90)
+        _, stopped = await back.wait_for("the StopTransaction queued in the outage", lambda a, p: a == "StopTransaction")
+        waited = time.time() - down_for
+        check(f"the charge point is back within its backoff (1 to 60 s doubling; here {waited:.1f} s after the CSMS)", waited <= 60, waited)
+        calls = back.calls
+        boot_at = max(i for i, (a, _) in enumerate(calls) if a == "BootNotification")
+        after = [(a, p) for a, p in calls[boot_at:] if a in ("MeterValues", "StopTransaction")]
+        queued = [p for a, p in after if a == "MeterValues"]
+        stamps = [p["meter_value"][0]["timestamp"] for p in queued]
+        check("after the CSMS is back, the MeterValues of the outage arrive, in order, with the transaction's id",
+              len(queued) >= 2 and stamps == sorted(stamps) and all(p.get("transaction_id") == transaction for p in queued),
+              (len(queued), stamps, [p.get("transaction_id") for p in queued]))
+        check("then the unplug's StopTransaction: EVDisconnected, the transaction's id, last in the queue",
+              stopped["reason"] == "EVDisconnected" and stopped["transaction_id"] == transaction and after[-1][0] == "StopTransaction",
+              (stopped, [a for a, _ in after]))
+        every = sorted({p["meter_value"][0]["timestamp"] for p in cp.of("MeterValues")})
+        steps = [(datetime.fromisoformat(y.replace("Z", "+00:00")) - datetime.fromisoformat(x.replace("Z", "+00:00"))).total_seconds()
+                 for x, y in zip(every, every[1:])]
+        check(f"none was lost across the outage: one MeterValues every {interval:g} simulated seconds (MeterValueSampleInterval)",
+              len(every) >= before + 2 and all(step == interval for step in steps), steps)
+        check("one StartTransaction for the one session", len(cp.of("StartTransaction")) == 1, len(cp.of("StartTransaction")))
+        check("CP004: no CALLERROR from the schema-checking CSMS", not cp.errors and not back.errors, (cp.errors + back.errors)[:3])
+    finally:
+        stop(sim)
+        server.close()
+
+
 started = time.time()
 try:
     asyncio.run(main())
     asyncio.run(over_tls())
+    asyncio.run(csms_outage())
 except Exception as error:
     check("the flow ran to its end", False, repr(error))
 failed = [name for name, passed in checks if not passed]

@@ -65,7 +65,14 @@ actor SimulatedChargePoint {
     private(set) var configuration: CoreConfiguration
     private var peer: OCPPPeer?
     private var closeConnection: (@Sendable () async -> Void)?
-    private(set) var outbox: [Outbound] = []
+    /// A message waiting to go, with a number of its own: statuses go in ahead of what waits
+    /// and full queues drop their oldest meter values, so a position names no message for long.
+    struct Queued: Sendable {
+        let number: Int
+        let message: Outbound
+    }
+    private(set) var outbox: [Queued] = []
+    private var queuedSoFar = 0
     private var draining = false
     /// The CSMS's transaction id for each of the simulator's.
     private var transactionIDs: [Int: Int] = [:]
@@ -150,6 +157,8 @@ actor SimulatedChargePoint {
                 else { continue }
                 let value = meterValue(data, context: .samplePeriodic, timestamp: timestamp)
                 latestReading[connectorID] = (local, value)
+                // 0 turns sampled meter values off (TriggerMessage still reads the latest).
+                guard configuration.meterValueSampleInterval > 0 else { continue }
                 // MeterValueSampleInterval counts simulated seconds, as the charger's clock does.
                 if let last = lastMeterValues[local], time.timeIntervalSince(last) < Double(configuration.meterValueSampleInterval) { continue }
                 lastMeterValues[local] = time
@@ -175,7 +184,7 @@ actor SimulatedChargePoint {
             energyWh: data["meter_value"]?.doubleValue, powerW: data["power"]?.doubleValue.map { $0 * 1000 },
             currentA: data["current"]?.doubleValue, voltageV: data["voltage"]?.doubleValue,
             soc: definition.kind == .dc ? data["soc"]?.doubleValue : nil)
-        var value = MeterValue(reading: reading, phases: definition.kind == .ac ? definition.phases ?? 3 : nil, context: context, timestamp: timestamp)
+        var value = MeterValue(reading: reading, phases: definition.kind == .ac ? definition.phaseCount : nil, context: context, timestamp: timestamp)
         let sampled = configuration.sampledMeasurands
         value.sampledValue.removeAll { $0.measurand.map { !sampled.contains($0) } ?? false }
         return value
@@ -189,12 +198,22 @@ actor SimulatedChargePoint {
         // Statuses are sent only to a CSMS that accepted the boot; the boot sends the current ones.
         if !message.isTransactionMessage, state != .accepted { return }
         if case .meterValues = message, outbox.count >= Self.maximumQueuedMeterValues,
-           let oldest = outbox.firstIndex(where: { if case .meterValues = $0 { true } else { false } }) {
+           let oldest = outbox.firstIndex(where: { if case .meterValues = $0.message { true } else { false } }) {
             outbox.remove(at: oldest)
             droppedMeterValues += 1
         }
-        outbox.append(message)
+        outbox.append(queued(message))
         drain()
+    }
+
+    private func queued(_ message: Outbound) -> Queued {
+        queuedSoFar += 1
+        return Queued(number: queuedSoFar, message: message)
+    }
+
+    /// Takes the message out once it is done with, wherever it is by then.
+    private func remove(_ entry: Queued) {
+        outbox.removeAll { $0.number == entry.number }
     }
 
     /// Sends what waits, one CALL at a time, while the CSMS has accepted the boot.
@@ -207,12 +226,18 @@ actor SimulatedChargePoint {
     }
 
     private func send(through peer: OCPPPeer) async {
-        defer { draining = false }
+        defer {
+            draining = false
+            // A new connection booted while this one was asleep between attempts: its drain
+            // found this one still running, so the queue goes on through the new one.
+            if self.peer !== peer { drain() }
+        }
         var attempts = 0
-        while state == .accepted, self.peer === peer, let message = outbox.first {
+        while state == .accepted, self.peer === peer, let entry = outbox.first {
+            let message = entry.message
             do {
                 try await transmit(message, through: peer)
-                outbox.removeFirst()
+                remove(entry)
                 attempts = 0
             } catch OCPPCallFailure.connectionClosed {
                 return
@@ -221,7 +246,12 @@ actor SimulatedChargePoint {
                 logger.warning("OCPP message not taken", metadata: ["error": "\(error)", "attempt": "\(attempts)"])
                 // TransactionMessageAttempts: then the message is given up; a status at once.
                 if !message.isTransactionMessage || attempts >= configuration.transactionMessageAttempts {
-                    if self.peer === peer, !outbox.isEmpty { outbox.removeFirst() }
+                    remove(entry)
+                    if case .start(let local, _) = message {
+                        // The CSMS never numbered it: its meter values and stop cannot name it.
+                        refused.insert(local)
+                        outbox.removeAll { $0.message.localTransaction == local && $0.message.isTransactionMessage }
+                    }
                     attempts = 0
                     continue
                 }
@@ -240,7 +270,7 @@ actor SimulatedChargePoint {
                 // A real charger would not start: this one has, so it stops at once, unreported.
                 logger.info("CSMS refused the card: the transaction does not start", metadata: ["status": "\(answer.idTagInfo.status.rawValue)"])
                 refused.insert(local)
-                outbox.removeAll { $0.localTransaction == local && $0.isTransactionMessage }
+                outbox.removeAll { $0.message.localTransaction == local && $0.message.isTransactionMessage }
                 await simulator.deauthorize(transactionID: local)
             }
         case .start(let local, let request):
@@ -271,9 +301,11 @@ actor SimulatedChargePoint {
                 peer = nil
                 closeConnection = nil
                 // Statuses are not kept for the next connection.
-                outbox.removeAll { !$0.isTransactionMessage }
+                outbox.removeAll { !$0.message.isTransactionMessage }
             }
-            reconnectAttempt += 1
+            // Held off the network, the charger does not try, so its backoff starts afresh
+            // when it is back.
+            reconnectAttempt = networkUp ? reconnectAttempt + 1 : 0
             do {
                 try await Task.sleep(for: networkUp ? backoff(reconnectAttempt) : .milliseconds(200))
             } catch {
@@ -383,7 +415,7 @@ actor SimulatedChargePoint {
             statuses.append(.status(StatusNotificationRequest(
                 connectorId: state.connectorID, errorCode: state.errorCode, status: state.status, timestamp: now)))
         }
-        outbox.insert(contentsOf: statuses, at: 0)
+        outbox.insert(contentsOf: statuses.map(queued), at: 0)
     }
 
     /// The API's offline and online: the charger drops off the network and comes back.
@@ -397,7 +429,7 @@ actor SimulatedChargePoint {
         await closeConnection?()
     }
 
-    var queuedTransactionMessages: Int { outbox.filter(\.isTransactionMessage).count }
+    var queuedTransactionMessages: Int { outbox.filter(\.message.isTransactionMessage).count }
 
     // MARK: What the CSMS asks
 
@@ -478,7 +510,7 @@ actor SimulatedChargePoint {
     /// before it reboots).
     private func waitForTransactionMessages() async {
         await eventsTranslated()
-        for _ in 0..<50 where outbox.contains(where: \.isTransactionMessage) && state == .accepted {
+        for _ in 0..<50 where outbox.contains(where: \.message.isTransactionMessage) && state == .accepted {
             try? await Task.sleep(for: .milliseconds(100))
         }
     }
