@@ -66,8 +66,8 @@ public indirect enum OCPPSchema: Sendable {
             return nil
         case .string(let maxLength):
             guard case .string(let text) = value else { return fail(.typeConstraintViolation, "must be a string") }
-            if let maxLength, text.count > maxLength {
-                return fail(.typeConstraintViolation, "is \(text.count) characters, more than its \(maxLength)")
+            if let maxLength, text.unicodeScalars.count > maxLength {
+                return fail(.typeConstraintViolation, "is \(text.unicodeScalars.count) characters, more than its \(maxLength)")
             }
             return nil
         case .enumeration(let allowed):

@@ -159,6 +159,11 @@ struct CentralSystemTests {
         #expect(await central.remoteStart(cp001, idTag: "RFID123", transactionID: 1) == .reject("Charger is offline"))
         // Another charger is still the simulator's.
         #expect(await central.remoteStart(FleetSimulator.ConnectorKey(chargerID: "CP002", connectorID: 1), idTag: "RFID123", transactionID: 1) == nil)
+        // Back, it reports itself (connector 0): the backend sees it come from Offline.
+        await central.statusNotification("CP001", status(.available, connector: 0))
+        let back = simulation.log.named(.statusChanged).last
+        #expect(back?.data["status"] == "Available")
+        #expect(back?.data["previous_status"] == "Offline")
     }
 
     @Test func anUnknownStopIsAcceptedSoTheChargerDoesNotSendItAgain() async {

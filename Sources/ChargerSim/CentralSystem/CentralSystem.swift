@@ -53,6 +53,9 @@ actor CentralSystem {
     private let emit: @Sendable (CMSEvent) -> Void
     private let logger: Logger
     private var stations: [String: Station] = [:]
+    /// Each charge point's own status (connector 0) as last reported, Offline while it is away:
+    /// the `previous_status` of its next report.
+    private var chargePointStatus: [String: String] = [:]
     /// Transactions run on a station; they outlive its connection, as a charger's do.
     private var transactions: [Int: Transaction] = [:]
     private var nextConnectionID: UInt64 = 0
@@ -99,8 +102,9 @@ actor CentralSystem {
         await station.connection.peer.close()
         stations[chargerID] = nil
         logger.info("charge point disconnected", metadata: ["charger": "\(chargerID)"])
+        let previous = chargePointStatus.updateValue("Offline", forKey: chargerID) ?? "Available"
         emit(CMSEvent(event: .statusChanged, chargerID: chargerID, data: [
-            "status": "Offline", "previous_status": "Available", "timestamp": .string(Timestamp.string(from: simulator.clock.now())),
+            "status": "Offline", "previous_status": .string(previous), "timestamp": .string(Timestamp.string(from: simulator.clock.now())),
         ]))
     }
 
@@ -120,8 +124,9 @@ actor CentralSystem {
         let errorCode: JSONValue = request.errorCode == .noError ? .null : .string(request.errorCode.rawValue)
         guard request.connectorId > 0 else {
             // Connector 0 is the charge point as a whole.
+            let previous = chargePointStatus.updateValue(request.status.rawValue, forKey: chargerID) ?? "Available"
             emit(CMSEvent(event: .statusChanged, chargerID: chargerID, data: [
-                "status": .string(request.status.rawValue), "previous_status": "Available", "error_code": errorCode, "timestamp": .string(timestamp),
+                "status": .string(request.status.rawValue), "previous_status": .string(previous), "error_code": errorCode, "timestamp": .string(timestamp),
             ]))
             return
         }
