@@ -59,39 +59,47 @@ final class ConnectionRegistry: Sendable {
     /// Adds a socket; false when the instance is full.
     func register(_ channel: any Channel, userID: Int) -> Bool {
         let subscriber = subscriptions.withLockedValue { $0 }
+        let perLoop = subscriber?.subscribesPerLoop ?? false
         return state.withLockedValue { state in
             guard state.count < maxConnections else { return false }
             state.count += 1
-            let isFirst = state.users[userID] == nil
-            if isFirst {
-                state.users[userID] = .one(channel)
-            } else {
+            let subscribes: Bool
+            if let sockets = state.users[userID] {
+                subscribes = perLoop && !sockets.contains { $0.eventLoop === channel.eventLoop }
                 state.users[userID]!.append(channel)
+            } else {
+                subscribes = true
+                state.users[userID] = .one(channel)
             }
             // Under the lock, so a user's subscribe and unsubscribe cannot cross.
-            if isFirst { subscriber?.subscribe(userID) }
+            if subscribes { subscriber?.subscribe(userID, on: channel.eventLoop) }
             return true
         }
     }
 
     func unregister(_ channel: any Channel, userID: Int) {
         let subscriber = subscriptions.withLockedValue { $0 }
+        let perLoop = subscriber?.subscribesPerLoop ?? false
         state.withLockedValue { state in
             guard let sockets = state.users[userID], let remaining = sockets.removing(channel) else { return }
             state.count -= 1
             state.users[userID] = remaining.isEmpty ? nil : remaining
-            if remaining.isEmpty { subscriber?.unsubscribe(userID) }
+            let lastOfItsLoop = perLoop && !remaining.contains { $0.eventLoop === channel.eventLoop }
+            if remaining.isEmpty || lastOfItsLoop { subscriber?.unsubscribe(userID, on: channel.eventLoop) }
         }
     }
 
     /// Forwards a Redis message to the sockets of the channel's user; returns how many.
+    /// `onThisLoopOnly`: the message came on this loop's own subscriber connection
+    /// (`PerLoopSubscriber`), and the user's sockets on other loops get it from theirs.
     @discardableResult
-    func deliver(channel name: ByteBuffer, payload: ByteBuffer) -> Int {
+    func deliver(channel name: ByteBuffer, payload: ByteBuffer, onThisLoopOnly: Bool = false) -> Int {
         guard let (userID, _) = name.withUnsafeReadableBytes({ UserChannel.parse($0) }) else { return 0 }
         guard let sockets = state.withLockedValue({ state in state.users[userID] }) else { return 0 }
         let frame = WebSocketFrameCodec.frame(.text, payload: payload, allocator: sockets.first.allocator)
         var delivered = 0
         sockets.forEach { socket in
+            if onThisLoopOnly, !socket.eventLoop.inEventLoop { return }
             // Past the high-water mark the app is not reading: it is closed, not waited for.
             guard socket.isWritable else {
                 socket.pipeline.fireUserInboundEventTriggered(SlowConsumerEvent())
@@ -144,6 +152,13 @@ enum UserSockets {
         }
     }
 
+    func contains(where matches: (any Channel) -> Bool) -> Bool {
+        switch self {
+        case .one(let socket): matches(socket)
+        case .many(let sockets): sockets.contains(where: matches)
+        }
+    }
+
     func forEach(_ body: (any Channel) -> Void) {
         switch self {
         case .one(let socket): body(socket)
@@ -177,10 +192,17 @@ enum UserSockets {
 }
 
 /// What the registry needs from the Redis subscriber (a protocol, so tests can watch it): the
-/// channels of a user, by user id.
+/// channels of a user, by user id, for a socket on `loop`.
 protocol ChannelSubscriptions: Sendable {
-    func subscribe(_ userID: Int)
-    func unsubscribe(_ userID: Int)
+    func subscribe(_ userID: Int, on loop: any EventLoop)
+    func unsubscribe(_ userID: Int, on loop: any EventLoop)
+    /// True when each loop has a connection of its own: a user is then subscribed once per
+    /// loop that holds the user's sockets; false: once per instance, whatever the loop.
+    var subscribesPerLoop: Bool { get }
+}
+
+extension ChannelSubscriptions {
+    var subscribesPerLoop: Bool { false }
 }
 
 /// The gateway's Redis side: one server (`RedisSubscriber`) or a cluster (`ClusterSubscriber`).
@@ -195,8 +217,12 @@ protocol UserSubscriber: ChannelSubscriptions, Service {
 
 extension RedisSubscriber: ChannelSubscriptions, UserSubscriber where Topic == Int {
     var shardStatus: [ClusterShardStatus]? { nil }
+    func subscribe(_ userID: Int, on loop: any EventLoop) { subscribe(userID) }
+    func unsubscribe(_ userID: Int, on loop: any EventLoop) { unsubscribe(userID) }
 }
 
 extension ClusterSubscriber: ChannelSubscriptions, UserSubscriber where Topic == Int {
     var shardStatus: [ClusterShardStatus]? { shards }
+    func subscribe(_ userID: Int, on loop: any EventLoop) { subscribe(userID) }
+    func unsubscribe(_ userID: Int, on loop: any EventLoop) { unsubscribe(userID) }
 }

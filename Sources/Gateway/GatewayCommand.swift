@@ -112,18 +112,24 @@ struct GatewayApplication: Sendable {
         return min(.seconds(1), .nanoseconds(pingInterval.nanoseconds / 4))
     }
 
-    /// One subscriber connection to one Redis, or one per shard of a cluster.
+    /// One subscriber connection per event loop to one Redis (`PerLoopSubscriber`), or one per
+    /// shard of a cluster. `onMessage` is told whether the message came on a loop's own
+    /// connection, to be delivered to that loop's sockets only.
     static func makeSubscriber(settings: RedisSettings, logger: Logger,
-                               onMessage: @escaping @Sendable (ByteBuffer, ByteBuffer) -> Void) -> any UserSubscriber {
+                               eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                               onMessage: @escaping @Sendable (_ channel: ByteBuffer, _ payload: ByteBuffer, _ onThisLoopOnly: Bool) -> Void)
+        -> any UserSubscriber {
         let channels: @Sendable (Int) -> [String] = { UserChannel.names(forUser: $0) }
         guard settings.isCluster else {
-            return RedisSubscriber<Int>(
-                url: settings.url, mode: settings.pubSubMode, logger: logger, channels: channels,
-                topicOfChannel: { UserChannel.parse($0)?.userID }, onMessage: onMessage)
+            return PerLoopSubscriber(loops: Array(eventLoopGroup.makeIterator())) { loop in
+                RedisSubscriber<Int>(
+                    url: settings.url, mode: settings.pubSubMode, eventLoopGroup: loop, logger: logger, channels: channels,
+                    topicOfChannel: { UserChannel.parse($0)?.userID }, onMessage: { onMessage($0, $1, true) })
+            }
         }
         return ClusterSubscriber<Int>(
             configuration: .init(discovery: settings.discovery(), mode: settings.pubSubMode), logger: logger, channels: channels,
-            onMessage: onMessage)
+            onMessage: { onMessage($0, $1, false) })
     }
 
     init(configuration: GatewayConfiguration, logger: Logger,
@@ -131,8 +137,8 @@ struct GatewayApplication: Sendable {
         let metrics = GatewayMetrics()
         let traces = configuration.traceRecords > 0 ? TraceRecorder(program: "gateway", capacity: configuration.traceRecords) : nil
         let registry = ConnectionRegistry(maxConnections: configuration.maxConnections, metrics: metrics, traces: traces)
-        let subscriber = Self.makeSubscriber(settings: try configuration.redisSettings(), logger: logger) { channel, payload in
-            registry.deliver(channel: channel, payload: payload)
+        let subscriber = Self.makeSubscriber(settings: try configuration.redisSettings(), logger: logger) { channel, payload, onThisLoopOnly in
+            registry.deliver(channel: channel, payload: payload, onThisLoopOnly: onThisLoopOnly)
         }
         registry.attach(subscriber)
         let backend = try BackendHTTPClient(url: configuration.backendMessageEndpoint)

@@ -31,6 +31,32 @@ struct GatewayFanOutTests {
         }
     }
 
+    @Test("each loop's own Redis connection delivers to that loop's sockets: every push once, in order", arguments: RedisKind.allCases)
+    func perLoopConnections(redis: RedisKind) async throws {
+        try await GatewayUnderTest.run(redis: redis) { gateway in
+            let channel = "user:500:notifications"
+            var sockets: [WebSocketProbe] = []
+            for _ in 0..<6 { sockets.append(try await gateway.connect(user: 500)) }
+            // The user is subscribed once on each loop that holds one of its sockets.
+            let loops = Set(gateway.app.registry.allChannels.map { ObjectIdentifier($0.eventLoop) }).count
+            try await waitUntil { try await gateway.subscriberCount(channel) == loops }
+            let pushes = (1...20).map { #"{"n":\#($0)}"# }
+            for push in pushes { try await gateway.publish(push, to: channel) }
+            for socket in sockets { _ = try await socket.message { $0 == pushes.last } }
+            for socket in sockets {
+                #expect(socket.received.filter { $0.hasPrefix(#"{"n":"#) } == pushes)
+            }
+            // Down to one socket: one loop, one subscription, and it still gets every push once.
+            for socket in sockets.dropFirst() { try await socket.close() }
+            try await waitUntil { try await gateway.subscriberCount(channel) == 1 && gateway.app.registry.connectionCount == 1 }
+            try await gateway.publish(#"{"n":21}"#, to: channel)
+            _ = try await sockets[0].message { $0 == #"{"n":21}"# }
+            #expect(sockets[0].received.filter { $0 == #"{"n":21}"# }.count == 1)
+            try await sockets[0].close()
+            try await waitUntil { try await gateway.subscriberCount(channel) == 0 }
+        }
+    }
+
     @Test func lastSocketOfAUserUnsubscribes() async throws {
         try await GatewayUnderTest.run(redis: .real) { gateway in
             let first = try await gateway.connect(user: 200)
