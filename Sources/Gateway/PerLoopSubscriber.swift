@@ -42,8 +42,6 @@ final class PerLoopSubscriber: UserSubscriber {
     var reconnectCount: Int { all.reduce(0) { $0 + $1.reconnectCount } }
     var subscribedChannels: Set<String> { all.reduce(into: Set<String>()) { $0.formUnion($1.subscribedChannels) } }
     var shardStatus: [ClusterShardStatus]? { nil }
-    /// Redis connections this instance holds for its subscriptions.
-    var connectionCount: Int { all.count }
 
     func run() async throws {
         // The children see the graceful shutdown too (it is a task local).

@@ -211,9 +211,21 @@ actor SimulatedChargePoint {
         return Queued(number: queuedSoFar, message: message)
     }
 
-    /// Takes the message out once it is done with, wherever it is by then.
+    /// Takes the message out once it is done with, wherever it is by then (nearly always
+    /// still first: a drain after an outage sends thousands this way).
     private func remove(_ entry: Queued) {
-        outbox.removeAll { $0.number == entry.number }
+        if outbox.first?.number == entry.number {
+            outbox.removeFirst()
+        } else if let index = outbox.firstIndex(where: { $0.number == entry.number }) {
+            outbox.remove(at: index)
+        }
+    }
+
+    /// None of the transaction's messages go from now on: the CSMS refused its card, or never
+    /// numbered it.
+    private func dropTransaction(_ local: Int) {
+        refused.insert(local)
+        outbox.removeAll { $0.message.localTransaction == local && $0.message.isTransactionMessage }
     }
 
     /// Sends what waits, one CALL at a time, while the CSMS has accepted the boot.
@@ -249,8 +261,7 @@ actor SimulatedChargePoint {
                     remove(entry)
                     if case .start(let local, _) = message {
                         // The CSMS never numbered it: its meter values and stop cannot name it.
-                        refused.insert(local)
-                        outbox.removeAll { $0.message.localTransaction == local && $0.message.isTransactionMessage }
+                        dropTransaction(local)
                     }
                     attempts = 0
                     continue
@@ -269,8 +280,7 @@ actor SimulatedChargePoint {
             if answer.idTagInfo.status != .accepted {
                 // A real charger would not start: this one has, so it stops at once, unreported.
                 logger.info("CSMS refused the card: the transaction does not start", metadata: ["status": "\(answer.idTagInfo.status.rawValue)"])
-                refused.insert(local)
-                outbox.removeAll { $0.message.localTransaction == local && $0.message.isTransactionMessage }
+                dropTransaction(local)
                 await simulator.deauthorize(transactionID: local)
             }
         case .start(let local, let request):
