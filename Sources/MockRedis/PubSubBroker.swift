@@ -10,9 +10,9 @@ import ServiceRuntime
 /// Lookups are under one lock; writes to subscribers happen outside it.
 final class PubSubBroker: Sendable {
     private struct Table {
-        var channels: [ByteBuffer: Subscribers] = [:]
-        var patterns: [GlobPattern: Subscribers] = [:]
-        var shardChannels: [ByteBuffer: Subscribers] = [:]
+        var channels: [ByteBuffer: [ObjectIdentifier: Subscriber]] = [:]
+        var patterns: [GlobPattern: [ObjectIdentifier: Subscriber]] = [:]
+        var shardChannels: [ByteBuffer: [ObjectIdentifier: Subscriber]] = [:]
     }
 
     enum Kind: Sendable {
@@ -29,7 +29,7 @@ final class PubSubBroker: Sendable {
     }
 
     init(eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
-        crossLoop = LoopDispatcher(group: eventLoopGroup, owner: { $0.subscriber.eventLoop }) { deliveries in
+        crossLoop = LoopDispatcher(group: eventLoopGroup, owner: { $0.subscriber.channel.eventLoop }) { deliveries in
             for delivery in deliveries { delivery.subscriber.deliverOnLoop(delivery.message) }
         }
     }
@@ -37,7 +37,7 @@ final class PubSubBroker: Sendable {
     /// At once on the subscriber's own loop, so that a message a client publishes to itself
     /// keeps its place among the replies; batched for the other loops.
     private func deliver(_ message: PushMessage, to subscriber: Subscriber) {
-        if subscriber.eventLoop.inEventLoop {
+        if subscriber.channel.eventLoop.inEventLoop {
             subscriber.deliverOnLoop(message)
         } else {
             crossLoop.send(Delivery(subscriber: subscriber, message: message))
@@ -47,8 +47,8 @@ final class PubSubBroker: Sendable {
     func subscribe(_ subscriber: Subscriber, to channel: ByteBuffer, kind: Kind = .channel) {
         table.withLockedValue { table in
             switch kind {
-            case .channel: table.channels[channel, default: Subscribers()].insert(subscriber)
-            case .shardChannel: table.shardChannels[channel, default: Subscribers()].insert(subscriber)
+            case .channel: table.channels[channel, default: [:]][ObjectIdentifier(subscriber)] = subscriber
+            case .shardChannel: table.shardChannels[channel, default: [:]][ObjectIdentifier(subscriber)] = subscriber
             }
         }
     }
@@ -63,26 +63,26 @@ final class PubSubBroker: Sendable {
     }
 
     func subscribe(_ subscriber: Subscriber, toPattern pattern: GlobPattern) {
-        table.withLockedValue { $0.patterns[pattern, default: Subscribers()].insert(subscriber) }
+        table.withLockedValue { $0.patterns[pattern, default: [:]][ObjectIdentifier(subscriber)] = subscriber }
     }
 
     func unsubscribe(_ subscriber: Subscriber, fromPattern pattern: GlobPattern) {
         table.withLockedValue { Self.remove(subscriber, key: pattern, from: &$0.patterns) }
     }
 
-    private static func remove<Key>(_ subscriber: Subscriber, key: Key, from map: inout [Key: Subscribers]) {
-        map[key]?.remove(subscriber)
-        if map[key]?.members.isEmpty == true { map[key] = nil }
+    private static func remove<Key>(_ subscriber: Subscriber, key: Key, from map: inout [Key: [ObjectIdentifier: Subscriber]]) {
+        map[key]?[ObjectIdentifier(subscriber)] = nil
+        if map[key]?.isEmpty == true { map[key] = nil }
     }
 
     /// PUBLISH: to the channel's subscribers, then to every matching pattern's (a client
     /// subscribed both ways gets both, as with Redis); returns how many messages went out.
     func publish(_ message: ByteBuffer, to channel: ByteBuffer) -> Int {
         let (direct, byPattern) = table.withLockedValue { table in
-            let direct = table.channels[channel]?.members ?? []
+            let direct = table.channels[channel].map { Array($0.values) } ?? []
             var byPattern: [(GlobPattern, [Subscriber])] = []
             for (pattern, subscribers) in table.patterns where pattern.matches(channel.readableBytesView) {
-                byPattern.append((pattern, subscribers.members))
+                byPattern.append((pattern, Array(subscribers.values)))
             }
             return (direct, byPattern)
         }
@@ -104,7 +104,7 @@ final class PubSubBroker: Sendable {
 
     /// SPUBLISH: to the shard channel's subscribers.
     func publishToShard(_ message: ByteBuffer, to channel: ByteBuffer) -> Int {
-        let subscribers = table.withLockedValue { $0.shardChannels[channel]?.members ?? [] }
+        let subscribers = table.withLockedValue { $0.shardChannels[channel].map { Array($0.values) } ?? [] }
         guard !subscribers.isEmpty else { return 0 }
         let push = PushMessage([.bulk("smessage"), .bulkString(channel), .bulkString(message)])
         for subscriber in subscribers { deliver(push, to: subscriber) }
@@ -114,7 +114,7 @@ final class PubSubBroker: Sendable {
     /// PUBSUB NUMSUB / SHARDNUMSUB: subscribers per channel, in the order asked.
     func subscriberCounts(_ channels: [ByteBuffer], kind: Kind = .channel) -> [Int] {
         table.withLockedValue { table in
-            channels.map { (kind == .channel ? table.channels : table.shardChannels)[$0]?.members.count ?? 0 }
+            channels.map { (kind == .channel ? table.channels : table.shardChannels)[$0]?.count ?? 0 }
         }
     }
 
@@ -129,47 +129,18 @@ final class PubSubBroker: Sendable {
     }
 }
 
-/// The subscribers of one channel or pattern: an array, so that a publish takes them with one
-/// retain (no copy under the lock), and where each one is in it, so that leaving is O(1).
-struct Subscribers {
-    private(set) var members: [Subscriber] = []
-    private var positions: [ObjectIdentifier: Int] = [:]
-
-    mutating func insert(_ subscriber: Subscriber) {
-        let id = ObjectIdentifier(subscriber)
-        guard positions[id] == nil else { return }
-        positions[id] = members.count
-        members.append(subscriber)
-    }
-
-    mutating func remove(_ subscriber: Subscriber) {
-        guard let index = positions.removeValue(forKey: ObjectIdentifier(subscriber)) else { return }
-        let last = members.removeLast()
-        if index < members.count {
-            members[index] = last
-            positions[ObjectIdentifier(last)] = index
-        }
-    }
-}
-
-/// A pub/sub message, encoded at most once per protocol version however many receive it:
-/// RESP2 (what nearly every subscriber speaks) at once, RESP3 when a subscriber first asks.
+/// A pub/sub message, encoded at most once per protocol version however many receive it.
 final class PushMessage: Sendable {
     let value: RESPValue
-    private let resp2: ByteBuffer
-    private let resp3 = NIOLockedValueBox<ByteBuffer?>(nil)
+    private let encodings = NIOLockedValueBox<[RESPVersion: ByteBuffer]>([:])
 
-    init(_ elements: [RESPValue]) {
-        value = .push(elements)
-        resp2 = value.encoded(version: .resp2)
-    }
+    init(_ elements: [RESPValue]) { value = .push(elements) }
 
     func encoded(for version: RESPVersion) -> ByteBuffer {
-        guard version == .resp3 else { return resp2 }
-        return resp3.withLockedValue { encoded in
-            if let encoded { return encoded }
-            let bytes = value.encoded(version: .resp3)
-            encoded = bytes
+        encodings.withLockedValue { encodings in
+            if let bytes = encodings[version] { return bytes }
+            let bytes = value.encoded(version: version)
+            encodings[version] = bytes
             return bytes
         }
     }

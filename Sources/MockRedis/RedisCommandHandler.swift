@@ -62,12 +62,12 @@ final class RedisCommandHandler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         subscriber = Subscriber(channel: context.channel, limit: server.configuration.pubsubOutputLimit, logger: server.logger)
-        subscriber.handler = self
+        subscriber.writer.value = { [unowned self] bytes in self.write(bytes) }
         client = server.clients.register(context.channel)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        subscriber.handler = nil
+        subscriber.writer.value = nil
         unsubscribeFromEverything()
         flushActivity()
         server.clients.unregister(clientID)
@@ -133,7 +133,7 @@ final class RedisCommandHandler: ChannelInboundHandler {
 
     /// A pub/sub message for this connection: after the replies waiting for the end of the
     /// read, or at once.
-    func write(_ bytes: ByteBuffer) {
+    private func write(_ bytes: ByteBuffer) {
         if replies != nil {
             replies!.writeImmutableBuffer(bytes)
         } else {

@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import RESP
 
@@ -34,62 +35,54 @@ struct OutputBufferLimit: Sendable, Equatable, CustomStringConvertible {
 
 /// A client connection as the broker sees it: where its messages go, in its protocol, within
 /// the output buffer limit.
-///
-/// Its mutable state belongs to the channel's event loop and is touched only there (the
-/// broker hops to that loop first), so it needs no lock and no loop check per message: fan-out
-/// runs this for every delivered message.
-final class Subscriber: @unchecked Sendable {
+final class Subscriber: Sendable {
     let channel: any Channel
-    /// The channel's loop, kept: asking the channel costs a call per message.
-    let eventLoop: any EventLoop
     private let limit: OutputBufferLimit
-    /// Below NIO's write high-water mark a limit can be passed while the channel is still
-    /// writable, so then every message checks; otherwise only an unwritable channel can be over.
-    private let checksEveryMessage: Bool
     private let logger: Logger
-    /// On the loop only.
-    var version = RESPVersion.resp2
-    /// When the output buffer went over the soft limit; on the loop only.
-    private var overSoftLimitSince: NIODeadline?
-    /// The connection's handler, so that a message it publishes to itself keeps its place
-    /// among the replies of the same read, as in Redis; nil once the connection is gone. On
-    /// the loop only.
-    var handler: RedisCommandHandler?
+    private let protocolVersion = NIOLockedValueBox(RESPVersion.resp2)
+    /// When the output buffer went over the soft limit; touched on the channel's loop only.
+    private let overSoftLimitSince: NIOLoopBoundBox<NIODeadline?>
+    /// The connection's own writer, so that a message it publishes to itself keeps its place
+    /// among the replies of the same read, as in Redis; set and used on the channel's loop.
+    let writer: NIOLoopBoundBox<((ByteBuffer) -> Void)?>
 
     init(channel: any Channel, limit: OutputBufferLimit, logger: Logger) {
         self.channel = channel
-        self.eventLoop = channel.eventLoop
         self.limit = limit
         self.logger = logger
-        let highWaterMark = 64 * 1024  // NIO's default WriteBufferWaterMark
-        checksEveryMessage = (limit.hard > 0 && limit.hard < highWaterMark) || (limit.soft > 0 && limit.soft < highWaterMark)
+        self.overSoftLimitSince = NIOLoopBoundBox(nil, eventLoop: channel.eventLoop)
+        self.writer = NIOLoopBoundBox(nil, eventLoop: channel.eventLoop)
+    }
+
+    var version: RESPVersion {
+        get { protocolVersion.withLockedValue { $0 } }
+        set { protocolVersion.withLockedValue { $0 = newValue } }
     }
 
     /// On the channel's loop.
     func deliverOnLoop(_ message: PushMessage) {
-        guard let handler else { return }
-        handler.write(message.encoded(for: version))
-        if checksEveryMessage || !channel.isWritable {
-            enforceLimit()
-        } else if overSoftLimitSince != nil {
-            // Writable again: well under the soft limit.
-            overSoftLimitSince = nil
+        guard channel.isActive else { return }
+        if let write = writer.value {
+            write(message.encoded(for: version))
+        } else {
+            channel.writeAndFlush(message.encoded(for: version), promise: nil)
         }
+        enforceLimit()
     }
 
     /// As Redis checks after each reply it queues.
     private func enforceLimit() {
         guard let pending = try? channel.syncOptions?.getOption(.bufferedWritableBytes) else { return }
+        let now = NIODeadline.now()
         var exceeded = limit.hard > 0 && pending > limit.hard
         if limit.soft > 0, pending > limit.soft {
-            let now = NIODeadline.now()
-            if let since = overSoftLimitSince {
+            if let since = overSoftLimitSince.value {
                 exceeded = exceeded || now - since >= .seconds(Int64(limit.softSeconds))
             } else {
-                overSoftLimitSince = now
+                overSoftLimitSince.value = now
             }
         } else {
-            overSoftLimitSince = nil
+            overSoftLimitSince.value = nil
         }
         if exceeded {
             logger.warning("client closed for overcoming of output buffer limits", metadata: [
