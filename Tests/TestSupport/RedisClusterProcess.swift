@@ -51,18 +51,25 @@ public final class RedisClusterProcess: Sendable {
         }
     }
 
-    /// A node on a port the OS just handed out (tried again if someone took it meanwhile).
+    /// A node on ports the OS just handed out (tried again if someone took one meanwhile). The
+    /// cluster bus port is chosen too: Redis's default, the port + 10000, may be taken by a
+    /// client socket of another test, or past 65535.
     private static func startNode(in folder: URL, nodeTimeout: Int, password: String?) async throws -> Node {
-        for _ in 0..<5 {
+        var lastLog = ""
+        for _ in 0..<10 {
             let port = try await freePort()
+            var busPort = try await freePort()
+            while busPort == port { busPort = try await freePort() }
             let directory = folder.appendingPathComponent(String(port))
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let logFile = directory.appendingPathComponent("redis.log")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: RedisServerProcess.executable)
             process.currentDirectoryURL = directory
             process.arguments = [
-                "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--cluster-enabled", "yes",
-                "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", String(nodeTimeout), "--dir", directory.path,
+                "--port", String(port), "--cluster-port", String(busPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", String(nodeTimeout),
+                "--dir", directory.path, "--logfile", logFile.path,
                 // A replica syncs at once (Redis 7 waits 5 s by default); one never synced does not fail over.
                 "--repl-diskless-sync-delay", "0",
             ] + (password.map { ["--requirepass", $0, "--masterauth", $0] } ?? [])
@@ -77,8 +84,9 @@ public final class RedisClusterProcess: Sendable {
                 try await Task.sleep(for: .milliseconds(20))
             }
             await killAndReap(process.processIdentifier)
+            lastLog = (try? String(contentsOf: logFile, encoding: .utf8))?.split(separator: "\n").suffix(3).joined(separator: "\n") ?? ""
         }
-        throw TestSupportError("a cluster node did not start")
+        throw TestSupportError("a cluster node did not start; its log ends: \(lastLog)")
     }
 
     /// Every node says `cluster_state:ok` and sees every primary with its replicas, and every
