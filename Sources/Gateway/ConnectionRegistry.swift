@@ -100,11 +100,8 @@ final class ConnectionRegistry: Sendable {
         var delivered = 0
         sockets.forEach { socket in
             if onThisLoopOnly, !socket.eventLoop.inEventLoop { return }
-            // Past the high-water mark the app is not reading: it is closed, not waited for.
-            guard socket.isWritable else {
-                socket.pipeline.fireUserInboundEventTriggered(SlowConsumerEvent())
-                return
-            }
+            // A socket past its outbound limit closes itself (`WebSocketSession`); the frame
+            // then goes nowhere.
             deliveries.send(Delivery(socket: socket, frame: frame))
             delivered += 1
         }
