@@ -38,23 +38,22 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
         self.flags = flags
     }
 
-    /// A new trace, sampled.
     /// The trace id a person gave: 32 hex digits, or a whole traceparent; nil for anything else.
     public static func traceID(given text: String) -> String? {
         let traceID = TraceParent(text)?.traceID ?? text.lowercased()
         return traceID.count == 32 && traceID.allSatisfy(\.isHexDigit) ? traceID : nil
     }
 
+    /// A new trace, sampled.
     public static func random() -> TraceParent {
-        var generator = SystemRandomNumberGenerator()
-        return TraceParent(
-            traceID: Self.hex(generator.nonZero()) + Self.hex(generator.next()), spanID: Self.hex(generator.nonZero()), flags: 1)
+        TraceParent(
+            traceID: Self.hex(TraceIDSource.nonZero()) + Self.hex(TraceIDSource.next()), spanID: Self.hex(TraceIDSource.nonZero()),
+            flags: 1)
     }
 
     /// The same trace with a new span: what a hop sends on as its own.
     public func child() -> TraceParent {
-        var generator = SystemRandomNumberGenerator()
-        return TraceParent(traceID: traceID, spanID: Self.hex(generator.nonZero()), flags: flags)
+        TraceParent(traceID: traceID, spanID: Self.hex(TraceIDSource.nonZero()), flags: flags)
     }
 
     /// The header value, version 00.
@@ -62,21 +61,9 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
         "00-\(traceID)-\(spanID)-" + (flags < 16 ? "0" : "") + String(flags, radix: 16)
     }
 
-    static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
-    }
+    static func hex(_ value: UInt64) -> String { TraceIDSource.hex(value) }
 
     private static func isLowerHex(_ byte: UInt8) -> Bool {
         (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte)
-    }
-}
-
-private extension SystemRandomNumberGenerator {
-    mutating func nonZero() -> UInt64 {
-        while true {
-            let value: UInt64 = next()
-            if value != 0 { return value }
-        }
     }
 }

@@ -51,6 +51,21 @@ struct TraceParentTests {
         #expect(child.spanID != root.spanID)
         #expect(TraceParent.random().traceID != root.traceID)
     }
+
+    @Test func newIdsAreValidAndDoNotRepeat() throws {
+        var traces = Set<String>(), spans = Set<String>()
+        for _ in 0..<10_000 {
+            let trace = TraceParent.random()
+            // What it writes, it reads back: 32 and 16 lowercase hex digits, not all zero.
+            #expect(TraceParent(trace.description) == trace)
+            traces.insert(trace.traceID)
+            spans.insert(trace.child().spanID)
+        }
+        #expect(traces.count == 10_000)
+        #expect(spans.count == 10_000)
+        #expect(TraceParent.hex(0x0123_4567_89ab_cdef) == "0123456789abcdef")
+        #expect(TraceParent.hex(0xf) == "000000000000000f")
+    }
 }
 
 @Suite("hop records")
