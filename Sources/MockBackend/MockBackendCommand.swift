@@ -27,6 +27,7 @@ struct MockBackendCommand: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSetup.bootstrap()
+        MallocTuning.keepFreedMemory()
         let env = EnvironmentFallback()
         var configuration = BackendConfiguration(
             jwtSecret: try env.required(jwtSecret, "JWT_SECRET", option: "--jwt-secret"),
