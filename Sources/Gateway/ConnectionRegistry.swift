@@ -100,8 +100,11 @@ final class ConnectionRegistry: Sendable {
         var delivered = 0
         sockets.forEach { socket in
             if onThisLoopOnly, !socket.eventLoop.inEventLoop { return }
-            // A socket past its outbound limit closes itself (`WebSocketSession`); the frame
-            // then goes nowhere.
+            // Past the high-water mark the app is not reading: it is closed, not waited for.
+            guard socket.isWritable else {
+                socket.pipeline.fireUserInboundEventTriggered(SlowConsumerEvent())
+                return
+            }
             deliveries.send(Delivery(socket: socket, frame: frame))
             delivered += 1
         }

@@ -7,6 +7,9 @@ import NIOCore
 import NIOWebSocket
 import WebSocketWire
 
+/// Sent through a socket's pipeline when its outbound queue is over the limit.
+struct SlowConsumerEvent: Sendable {}
+
 /// One app connection after the upgrade: authenticated or about to be refused.
 ///
 /// Runs on the channel's event loop with no task of its own; backend calls are the only async
@@ -195,19 +198,16 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard event is DrainEvent else {
+        if event is DrainEvent {
+            draining = true
+            if callsInFlight == 0 { close(context: context, reason: .goingAway) }
+            return
+        }
+        guard event is SlowConsumerEvent else {
             context.fireUserInboundEventTriggered(event)
             return
         }
-        draining = true
-        if callsInFlight == 0 { close(context: context, reason: .goingAway) }
-    }
-
-    /// Past the high-water mark of its outbound queue the app is not reading: it is closed, not
-    /// waited for. (Watched here, once per change, rather than checked for every push.)
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        defer { context.fireChannelWritabilityChanged() }
-        guard !context.channel.isWritable, !closing else { return }
+        guard !closing else { return }
         logger.warning("closing slow consumer", metadata: ["user": "\(userID ?? 0)"])
         dependencies.metrics.slowConsumerCloses.increment()
         close(context: context, reason: .slowConsumer)
