@@ -174,7 +174,8 @@ struct MockRedisCommandTests {
     @Test func resp3ClientsGetPushesAndMayRunCommandsWhileSubscribed() async throws {
         try await Self.withServer { port in
             let (reply, _) = try await rawExchange(
-                port: port, "HELLO 3\r\nSUBSCRIBE c\r\nGET k\r\nPUBLISH c m\r\nUNSUBSCRIBE\r\nUNSUBSCRIBE\r\n", readTimeout: 1)
+                port: port, "HELLO 3\r\nSUBSCRIBE c\r\nGET k\r\nPUBLISH c m\r\nUNSUBSCRIBE\r\nUNSUBSCRIBE\r\n", readTimeout: 10
+            ) { $0.hasSuffix("unsubscribe\r\n_\r\n:0\r\n") }
             #expect(reply.hasPrefix("%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n"))
             #expect(reply.contains(">3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n_\r\n"))
             #expect(reply.contains(">3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nm\r\n"))

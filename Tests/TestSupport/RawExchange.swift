@@ -2,7 +2,13 @@ import Foundation
 
 /// Sends raw bytes and returns everything received until the server closes (or `readTimeout`
 /// passes with nothing new), and whether the server closed.
-public func rawExchange(port: Int, _ bytes: String, readTimeout: Double = 2) async throws -> (String, Bool) {
+///
+/// `complete`: the answer is whole once it says so, and the read stops there; without it the
+/// read goes on until `readTimeout` seconds pass with nothing new (or the peer hangs up). A
+/// test that knows what it waits for should say so: on a loaded machine an answer can take
+/// longer than a short silence.
+public func rawExchange(port: Int, _ bytes: String, readTimeout: Double = 2,
+                        until complete: (@Sendable (String) -> Bool)? = nil) async throws -> (String, Bool) {
     try await withCheckedThrowingContinuation { continuation in
         DispatchQueue.global().async {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -28,6 +34,7 @@ public func rawExchange(port: Int, _ bytes: String, readTimeout: Double = 2) asy
                 if count == 0 { closed = true; break }
                 if count < 0 { break }
                 received += buffer[0..<count]
+                if let complete, complete(String(decoding: received, as: UTF8.self)) { break }
             }
             close(fd)
             continuation.resume(returning: (String(decoding: received, as: UTF8.self), closed))
