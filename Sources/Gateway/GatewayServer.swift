@@ -20,6 +20,8 @@ final class GatewayServer: Service {
     private let eventLoopGroup: any EventLoopGroup
     private let onBound: @Sendable (Int) -> Void
     private let tls: NIOSSLContext?
+    /// After a burst of sockets has gone, give the memory back (glibc keeps it otherwise).
+    private let memory = MemoryReturn()
 
     init(configuration: GatewayConfiguration, authenticator: ConnectionAuthenticator,
          dependencies: WebSocketSession.Dependencies, status: GatewayStatus,
@@ -60,8 +62,7 @@ final class GatewayServer: Service {
         // the drain closes it when it is over.
         let (registry, drain, logger) = (dependencies.registry, dependencies.drain, dependencies.logger)
         let drainTimeout = Duration.milliseconds(Int64(configuration.drainTimeout * 1000))
-        // After a burst of sockets has gone, give the memory back (glibc keeps it otherwise).
-        let memory = MemoryReturn()
+        let memory = self.memory
         let trimmer = serverChannel.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
             memory.check(connected: registry.connectionCount)
         }
@@ -87,6 +88,7 @@ final class GatewayServer: Service {
     }
 
     private func configure(_ channel: any Channel) throws {
+        memory.noteAccepted()
         if let tls {
             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
         }
