@@ -132,16 +132,25 @@ final class PubSubBroker: Sendable {
 /// A pub/sub message, encoded at most once per protocol version however many receive it.
 final class PushMessage: Sendable {
     let value: RESPValue
-    private let encodings = NIOLockedValueBox<[RESPVersion: ByteBuffer]>([:])
+    /// RESP2's and RESP3's bytes, once made (kept inline: no dictionary per message).
+    private let encodings = NIOLockedValueBox<(resp2: ByteBuffer?, resp3: ByteBuffer?)>((nil, nil))
 
     init(_ elements: [RESPValue]) { value = .push(elements) }
 
     func encoded(for version: RESPVersion) -> ByteBuffer {
         encodings.withLockedValue { encodings in
-            if let bytes = encodings[version] { return bytes }
-            let bytes = value.encoded(version: version)
-            encodings[version] = bytes
-            return bytes
+            switch version {
+            case .resp2:
+                if let bytes = encodings.resp2 { return bytes }
+                let bytes = value.encoded(version: version)
+                encodings.resp2 = bytes
+                return bytes
+            case .resp3:
+                if let bytes = encodings.resp3 { return bytes }
+                let bytes = value.encoded(version: version)
+                encodings.resp3 = bytes
+                return bytes
+            }
         }
     }
 }

@@ -39,7 +39,8 @@ final class Subscriber: Sendable {
     let channel: any Channel
     private let limit: OutputBufferLimit
     private let logger: Logger
-    private let protocolVersion = NIOLockedValueBox(RESPVersion.resp2)
+    /// Set (HELLO) and read (each message) on the channel's loop.
+    private let protocolVersion: NIOLoopBoundBox<RESPVersion>
     /// When the output buffer went over the soft limit; touched on the channel's loop only.
     private let overSoftLimitSince: NIOLoopBoundBox<NIODeadline?>
     /// The connection's own writer, so that a message it publishes to itself keeps its place
@@ -50,13 +51,15 @@ final class Subscriber: Sendable {
         self.channel = channel
         self.limit = limit
         self.logger = logger
+        self.protocolVersion = NIOLoopBoundBox(.resp2, eventLoop: channel.eventLoop)
         self.overSoftLimitSince = NIOLoopBoundBox(nil, eventLoop: channel.eventLoop)
         self.writer = NIOLoopBoundBox(nil, eventLoop: channel.eventLoop)
     }
 
+    /// On the channel's loop.
     var version: RESPVersion {
-        get { protocolVersion.withLockedValue { $0 } }
-        set { protocolVersion.withLockedValue { $0 = newValue } }
+        get { protocolVersion.value }
+        set { protocolVersion.value = newValue }
     }
 
     /// On the channel's loop.
@@ -73,15 +76,16 @@ final class Subscriber: Sendable {
     /// As Redis checks after each reply it queues.
     private func enforceLimit() {
         guard let pending = try? channel.syncOptions?.getOption(.bufferedWritableBytes) else { return }
-        let now = NIODeadline.now()
         var exceeded = limit.hard > 0 && pending > limit.hard
         if limit.soft > 0, pending > limit.soft {
+            // The clock only when it matters: this runs for every message delivered.
+            let now = NIODeadline.now()
             if let since = overSoftLimitSince.value {
                 exceeded = exceeded || now - since >= .seconds(Int64(limit.softSeconds))
             } else {
                 overSoftLimitSince.value = now
             }
-        } else {
+        } else if overSoftLimitSince.value != nil {
             overSoftLimitSince.value = nil
         }
         if exceeded {
