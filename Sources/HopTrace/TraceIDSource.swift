@@ -28,16 +28,4 @@ enum TraceIDSource {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-
-    /// 16 lowercase hex digits.
-    static func hex(_ value: UInt64) -> String {
-        String(unsafeUninitializedCapacity: 16) { buffer in
-            let digits: StaticString = "0123456789abcdef"
-            for index in 0..<16 {
-                let nibble = Int((value >> (60 - 4 * UInt64(index))) & 0xF)
-                buffer[index] = digits.utf8Start[nibble]
-            }
-            return 16
-        }
-    }
 }

@@ -131,26 +131,28 @@ final class PubSubBroker: Sendable {
 
 /// A pub/sub message, encoded at most once per protocol version however many receive it.
 final class PushMessage: Sendable {
+    /// RESP2's and RESP3's bytes, once made: two slots rather than a dictionary per message.
+    private struct Encodings {
+        var resp2: ByteBuffer?
+        var resp3: ByteBuffer?
+
+        subscript(version: RESPVersion) -> ByteBuffer? {
+            get { version == .resp2 ? resp2 : resp3 }
+            set { if version == .resp2 { resp2 = newValue } else { resp3 = newValue } }
+        }
+    }
+
     let value: RESPValue
-    /// RESP2's and RESP3's bytes, once made (kept inline: no dictionary per message).
-    private let encodings = NIOLockedValueBox<(resp2: ByteBuffer?, resp3: ByteBuffer?)>((nil, nil))
+    private let encodings = NIOLockedValueBox(Encodings())
 
     init(_ elements: [RESPValue]) { value = .push(elements) }
 
     func encoded(for version: RESPVersion) -> ByteBuffer {
         encodings.withLockedValue { encodings in
-            switch version {
-            case .resp2:
-                if let bytes = encodings.resp2 { return bytes }
-                let bytes = value.encoded(version: version)
-                encodings.resp2 = bytes
-                return bytes
-            case .resp3:
-                if let bytes = encodings.resp3 { return bytes }
-                let bytes = value.encoded(version: version)
-                encodings.resp3 = bytes
-                return bytes
-            }
+            if let bytes = encodings[version] { return bytes }
+            let bytes = value.encoded(version: version)
+            encodings[version] = bytes
+            return bytes
         }
     }
 }

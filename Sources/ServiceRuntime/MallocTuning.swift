@@ -14,19 +14,25 @@ public enum MallocTuning {
     /// `trimThreshold` bytes at the top are free. Pages never touched cost no RSS; the pad is
     /// address space.
     public static func keepFreedMemory(topPad: Int = 64 << 20, trimThreshold: Int = 128 << 20) {
-        guard let mallopt else { return }
+        guard let mallopt = GlibcMalloc.mallopt else { return }
         // malloc.h: M_TRIM_THRESHOLD -1, M_TOP_PAD -2.
         _ = mallopt(-1, Int32(clamping: trimThreshold))
         _ = mallopt(-2, Int32(clamping: topPad))
     }
+}
 
-    /// Looked up at run time: Swift's Glibc module leaves out malloc.h.
-    private static let mallopt: (@convention(c) (Int32, Int32) -> Int32)? = {
+/// glibc's malloc controls, looked up at run time: Swift's Glibc module leaves out malloc.h.
+/// nil elsewhere.
+enum GlibcMalloc {
+    static let mallopt = function("mallopt", as: (@convention(c) (Int32, Int32) -> Int32).self)
+    static let trim = function("malloc_trim", as: (@convention(c) (Int) -> Int32).self)
+
+    private static func function<Function>(_ name: String, as type: Function.Type) -> Function? {
         #if canImport(Glibc)
-        guard let symbol = dlsym(nil, "mallopt") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
+        guard let symbol = dlsym(nil, name) else { return nil }
+        return unsafeBitCast(symbol, to: type)
         #else
         return nil
         #endif
-    }()
+    }
 }

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import NIOConcurrencyHelpers
 import Synchronization
 
@@ -55,17 +52,7 @@ public final class MemoryReturn: Sendable {
             state.acceptedAtLastTrim = acceptedNow
             return true
         }
-        if shouldTrim { _ = Self.trim?(0) }
+        if shouldTrim { _ = GlibcMalloc.trim?(0) }
         return shouldTrim
     }
-
-    /// glibc's `malloc_trim`, looked up at run time (Swift's Glibc module leaves out malloc.h).
-    private static let trim: (@convention(c) (Int) -> Int32)? = {
-        #if canImport(Glibc)
-        guard let symbol = dlsym(nil, "malloc_trim") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
-        #else
-        return nil
-        #endif
-    }()
 }
