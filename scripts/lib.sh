@@ -5,7 +5,20 @@ pids=()
 stop_all() {
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
+    for pid in "${pids[@]}"; do rm -f "/dev/shm/malloc-counter.$pid"; done
     rm -rf "$work"
+}
+
+# COUNT_ALLOCATIONS=1: the programs that start runs have scripts/malloc-counter.c preloaded, and
+# `client bench` prints their allocations per operation next to their CPU time (which then
+# includes the counter's own small cost).
+malloc_counter() {
+    local library=.build/malloc-counter.so
+    if [ ! -f "$library" ] || [ scripts/malloc-counter.c -nt "$library" ]; then
+        mkdir -p .build
+        cc -O2 -shared -fPIC -o "$library" scripts/malloc-counter.c
+    fi
+    echo "$PWD/$library"
 }
 trap stop_all EXIT INT TERM
 
@@ -13,8 +26,9 @@ trap stop_all EXIT INT TERM
 # $port to the port it announced ("listening on ...") and $pid to its process id.
 start() {
     local name=$1; shift
-    local log="$work/$name.log"
-    PORT=0 "$bin/$name" "$@" 2>"$log" &
+    local log="$work/$name.log" preload=""
+    if [ -n "${COUNT_ALLOCATIONS:-}" ]; then preload=$(malloc_counter); fi
+    PORT=0 LD_PRELOAD="$preload" "$bin/$name" "$@" 2>"$log" &
     pid=$!
     pids+=("$pid")
     tail -n +1 -f --pid="$pid" "$log" | sed -u "s/^/[$name] /" >&2 &

@@ -70,7 +70,7 @@ struct BackendBench: AsyncParsableCommand {
         }
         await watcher?.close()
         let how = watcher == nil ? "retrying starts" : "waiting for session_stopped"
-        report("start+stop pairs (\(users) users, one charger each, \(how))", pairs,
+        report("start+stop pairs (\(users) users, one charger each, \(how))", pairs, each: "pair",
                extra: "; \(waits.withLockedValue { $0 }) starts retried while the previous session was closing")
     }
 
@@ -107,20 +107,29 @@ struct BackendBench: AsyncParsableCommand {
         return samples
     }
 
-    private func measure(_ body: (ContinuousClock.Instant) async throws -> [UInt64]) async throws -> (samples: [UInt64], seconds: Double, cpu: Double?) {
+    private struct Measured {
+        var samples: [UInt64]
+        var seconds: Double
+        var before: ProcessSample?
+        var after: ProcessSample?
+    }
+
+    private func measure(_ body: (ContinuousClock.Instant) async throws -> [UInt64]) async throws -> Measured {
         let before = backendPID.flatMap(ProcessSample.of)
         let started = ContinuousClock.now
         let samples = try await body(started + .milliseconds(Int64(duration * 1000)))
         let seconds = (ContinuousClock.now - started).seconds
-        let cpu = before.flatMap { before in backendPID.flatMap(ProcessSample.of).map { $0.cpuSeconds - before.cpuSeconds } }
-        return (samples, seconds, cpu)
+        return Measured(samples: samples, seconds: seconds, before: before, after: backendPID.flatMap(ProcessSample.of))
     }
 
-    private func report(_ label: String, _ result: (samples: [UInt64], seconds: Double, cpu: Double?), extra: String = "") {
+    private func report(_ label: String, _ result: Measured, each operation: String = "request", extra: String = "") {
         let count = result.samples.count
         var line = String(format: "backend %@: %d in %.1f s = %.0f/s; %@", label, count, result.seconds, Double(count) / result.seconds,
                           LatencySummary(nanoseconds: result.samples).description)
-        if let cpu = result.cpu { line += String(format: "; backend CPU %.0f us each", cpu * 1e6 / Double(max(count, 1))) }
+        if let before = result.before, let after = result.after {
+            line += String(format: "; backend CPU %.0f us each", (after.cpuSeconds - before.cpuSeconds) * 1e6 / Double(max(count, 1)))
+            line += after.allocations(since: before, per: count, operation)
+        }
         print(line + extra)
     }
 }

@@ -94,10 +94,17 @@ struct IdleBench: AsyncParsableCommand {
             let perConnection = Double(after.residentBytes - before.residentBytes) / Double(channels.count)
             print(String(format: "idle: gateway RSS %.1f MB -> %.1f MB: %.2f KB per connection; %.1f us gateway CPU per handshake",
                          Double(before.residentBytes) / 1e6, Double(after.residentBytes) / 1e6, perConnection / 1024,
-                         (after.cpuSeconds - before.cpuSeconds) * 1e6 / Double(channels.count)))
+                         (after.cpuSeconds - before.cpuSeconds) * 1e6 / Double(channels.count))
+                  + after.allocations(since: before, per: channels.count, "handshake") + Self.liveBlocks(before, after, channels.count))
         }
         for channel in channels { channel.close(promise: nil) }
         try await waitFor("close", timeout: .seconds(30)) { events.closed >= channels.count }
+    }
+
+    /// Heap blocks an idle socket keeps, when the gateway's allocations are counted.
+    static func liveBlocks(_ before: ProcessSample, _ after: ProcessSample, _ connections: Int) -> String {
+        guard let then = before.heap, let now = after.heap, connections > 0 else { return "" }
+        return String(format: "; %.1f heap blocks held per connection", Double(now.live - then.live) / Double(connections))
     }
 }
 
@@ -159,6 +166,7 @@ struct FanOutBench: AsyncParsableCommand {
                               users, label, events.delivered, seconds, Double(events.delivered) / seconds, latency.description)
             if let before, let after {
                 line += String(format: "; gateway CPU %.2f us per delivered message", (after.cpuSeconds - before.cpuSeconds) * 1e6 / Double(events.delivered))
+                line += after.allocations(since: before, per: events.delivered, "delivered message")
             }
             print(line)
         }
@@ -216,6 +224,7 @@ struct ActionBench: AsyncParsableCommand {
         var line = String(format: "actions: gateway adds %.3f ms at p50, %.3f ms at p99", gateway.p50 - backend.p50, gateway.p99 - backend.p99)
         if let before, let after {
             line += String(format: "; gateway CPU %.1f us per action", (after.cpuSeconds - before.cpuSeconds) * 1e6 / Double(count))
+            line += after.allocations(since: before, per: count, "action")
         }
         print(line)
     }
@@ -244,6 +253,7 @@ struct ActionBench: AsyncParsableCommand {
         var line = String(format: "actions, %d in flight on one connection: %d in %.2f s = %.0f/s", inFlight, count, seconds, Double(count) / seconds)
         if let before, let after {
             line += String(format: "; gateway CPU %.1f us per action", (after.cpuSeconds - before.cpuSeconds) * 1e6 / Double(count))
+            line += after.allocations(since: before, per: count, "action")
         }
         print(line)
     }

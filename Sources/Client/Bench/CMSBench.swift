@@ -87,6 +87,7 @@ struct CMSBench: AsyncParsableCommand {
             let cpu = last.cpuSeconds - first.cpuSeconds
             line += String(format: "; charger-sim CPU %.0f us per event, %.0f%% of one core, RSS %.0f MB", cpu * 1e6 / max(events, 1),
                            cpu / seconds * 100, Double(last.residentBytes) / 1e6)
+            line += last.allocations(since: first, per: after.meters - before.meters, "event")
         }
         print(line)
         await simulator.stop()

@@ -68,6 +68,7 @@ struct RedisFanOutBench: AsyncParsableCommand {
             var cpu = ""
             if let cpuBefore, let cpuAfter = serverPID.flatMap(ProcessSample.of) {
                 cpu = String(format: "; server CPU %.2f us per delivered message", (cpuAfter.cpuSeconds - cpuBefore.cpuSeconds) * 1e6 / Double(summary.count))
+                    + cpuAfter.allocations(since: cpuBefore, per: summary.count, "delivered message")
             }
             if let rate {
                 print(String(format: "%@ fan-out to %d subscribers paced at %.0f msg/s: latency %@%@", label, subscribers, rate, summary.description, cpu))
