@@ -79,7 +79,7 @@ final class PubSubBroker: Sendable {
     /// subscribed both ways gets both, as with Redis); returns how many messages went out.
     func publish(_ message: ByteBuffer, to channel: ByteBuffer) -> Int {
         let (direct, byPattern) = table.withLockedValue { table in
-            let direct = table.channels[channel].map { Array($0.values) } ?? []
+            let direct = Recipients(table.channels[channel])
             var byPattern: [(GlobPattern, [Subscriber])] = []
             for (pattern, subscribers) in table.patterns where pattern.matches(channel.readableBytesView) {
                 byPattern.append((pattern, Array(subscribers.values)))
@@ -88,14 +88,12 @@ final class PubSubBroker: Sendable {
         }
         var count = 0
         if !direct.isEmpty {
-            let push = PushMessage([.bulk("message"), .bulkString(channel), .bulkString(message)])
-            for subscriber in direct { deliver(push, to: subscriber) }
+            let push = PushMessage(.message, channel, message)
+            direct.forEach { deliver(push, to: $0) }
             count += direct.count
         }
         for (pattern, subscribers) in byPattern {
-            let push = PushMessage([
-                .bulk("pmessage"), .bulkString(ByteBuffer(bytes: pattern.bytes)), .bulkString(channel), .bulkString(message),
-            ])
+            let push = PushMessage(.patternMessage, ByteBuffer(bytes: pattern.bytes), channel, message)
             for subscriber in subscribers { deliver(push, to: subscriber) }
             count += subscribers.count
         }
@@ -104,10 +102,10 @@ final class PubSubBroker: Sendable {
 
     /// SPUBLISH: to the shard channel's subscribers.
     func publishToShard(_ message: ByteBuffer, to channel: ByteBuffer) -> Int {
-        let subscribers = table.withLockedValue { $0.shardChannels[channel].map { Array($0.values) } ?? [] }
+        let subscribers = table.withLockedValue { Recipients($0.shardChannels[channel]) }
         guard !subscribers.isEmpty else { return 0 }
-        let push = PushMessage([.bulk("smessage"), .bulkString(channel), .bulkString(message)])
-        for subscriber in subscribers { deliver(push, to: subscriber) }
+        let push = PushMessage(.shardMessage, channel, message)
+        subscribers.forEach { deliver(push, to: $0) }
         return subscribers.count
     }
 
@@ -129,30 +127,36 @@ final class PubSubBroker: Sendable {
     }
 }
 
-/// A pub/sub message, encoded at most once per protocol version however many receive it.
-final class PushMessage: Sendable {
-    /// RESP2's and RESP3's bytes, once made: two slots rather than a dictionary per message.
-    private struct Encodings {
-        var resp2: ByteBuffer?
-        var resp3: ByteBuffer?
+/// A channel's subscribers, taken out of the table so that writing to them happens outside its
+/// lock; most channels have one, which needs no array.
+private enum Recipients {
+    case none
+    case one(Subscriber)
+    case many([Subscriber])
 
-        subscript(version: RESPVersion) -> ByteBuffer? {
-            get { version == .resp2 ? resp2 : resp3 }
-            set { if version == .resp2 { resp2 = newValue } else { resp3 = newValue } }
+    init(_ subscribers: [ObjectIdentifier: Subscriber]?) {
+        guard let subscribers, let first = subscribers.first?.value else {
+            self = .none
+            return
+        }
+        self = subscribers.count == 1 ? .one(first) : .many(Array(subscribers.values))
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    var count: Int {
+        switch self {
+        case .none: 0
+        case .one: 1
+        case .many(let subscribers): subscribers.count
         }
     }
 
-    let value: RESPValue
-    private let encodings = NIOLockedValueBox(Encodings())
-
-    init(_ elements: [RESPValue]) { value = .push(elements) }
-
-    func encoded(for version: RESPVersion) -> ByteBuffer {
-        encodings.withLockedValue { encodings in
-            if let bytes = encodings[version] { return bytes }
-            let bytes = value.encoded(version: version)
-            encodings[version] = bytes
-            return bytes
+    func forEach(_ body: (Subscriber) -> Void) {
+        switch self {
+        case .none: break
+        case .one(let subscriber): body(subscriber)
+        case .many(let subscribers): subscribers.forEach(body)
         }
     }
 }

@@ -66,9 +66,10 @@ final class Subscriber: Sendable {
     func deliverOnLoop(_ message: PushMessage) {
         guard channel.isActive else { return }
         if let write = writer.value {
-            write(message.encoded(for: version))
+            message.write(for: version, to: write)
         } else {
-            channel.writeAndFlush(message.encoded(for: version), promise: nil)
+            message.write(for: version) { channel.write($0, promise: nil) }
+            channel.flush()
         }
         enforceLimit()
     }

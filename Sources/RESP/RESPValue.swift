@@ -79,11 +79,7 @@ extension RESPValue {
         case .bulkString(nil):
             buffer.writeStaticString("$-1\r\n")
         case .bulkString(let payload?):
-            buffer.writeInteger(UInt8(ascii: "$"))
-            buffer.writeDecimal(payload.readableBytes)
-            buffer.writeCRLF()
-            buffer.writeImmutableBuffer(payload)
-            buffer.writeCRLF()
+            buffer.writeRESPBulkString(payload)
         case .array(nil):
             buffer.writeStaticString("*-1\r\n")
         case .array(let elements?):
@@ -134,6 +130,18 @@ extension RESPValue {
 }
 
 extension ByteBuffer {
+    /// `$<length>\r\n<payload>\r\n`.
+    public mutating func writeRESPBulkString(_ payload: ByteBuffer) {
+        writeInteger(UInt8(ascii: "$"))
+        writeDecimal(payload.readableBytes)
+        writeCRLF()
+        writeImmutableBuffer(payload)
+        writeCRLF()
+    }
+
+    /// The most bytes `writeRESPBulkString` adds to a payload: `$`, 20 digits, two CRLFs.
+    public static let respBulkStringOverhead = 25
+
     @inlinable
     mutating func writeCRLF() {
         writeInteger(UInt16(0x0D0A))
