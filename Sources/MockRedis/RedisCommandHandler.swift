@@ -38,6 +38,9 @@ final class RedisCommandHandler: ChannelInboundHandler {
     private var unparsed = UnparsedInput()
     /// Replies to the commands of one read, written together when the read is complete.
     private var replies: ByteBuffer?
+    /// The buffer of the last read's replies, kept for the next read's: by then the socket has
+    /// written it, so it is this handler's alone again and refills without an allocation.
+    private var spareReplies: ByteBuffer?
     private var closing = false
     /// Activity not yet copied to the client record and the server's stats, which other
     /// connections read (CLIENT LIST, INFO): copied once per read instead of per command.
@@ -105,7 +108,7 @@ final class RedisCommandHandler: ChannelInboundHandler {
         let reply = dispatch()
         commandsSinceFlush += 1
         // Pipelined commands are answered in one write, at the end of the read.
-        if replies == nil { replies = context.channel.allocator.buffer(capacity: 256) }
+        if replies == nil { replies = takeReplyBuffer(context: context) }
         switch reply {
         case .value(let value):
             value.write(to: &replies!, version: version)
@@ -160,10 +163,20 @@ final class RedisCommandHandler: ChannelInboundHandler {
         context?.flush()
     }
 
+    private func takeReplyBuffer(context: ChannelHandlerContext) -> ByteBuffer {
+        guard var buffer = spareReplies else { return context.channel.allocator.buffer(capacity: 256) }
+        spareReplies = nil
+        // A new buffer of the same size if the socket still holds this one.
+        buffer.clear()
+        return buffer
+    }
+
     func channelReadComplete(context: ChannelHandlerContext) {
         if let out = replies {
             replies = nil
             output(out)
+            // A big reply's room is not kept for every connection.
+            if out.capacity <= 4096 { spareReplies = out }
         }
         flushActivity()
         context.fireChannelReadComplete()

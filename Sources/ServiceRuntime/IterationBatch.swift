@@ -15,6 +15,8 @@ public final class IterationBatch<Item>: @unchecked Sendable {
     // @unchecked: the items are touched on `eventLoop` only, which `add` checks.
     public let eventLoop: any EventLoop
     @usableFromInline var items: [Item] = []
+    /// The array of the batch before, emptied: the two take turns, so a batch allocates nothing.
+    @usableFromInline var spare: [Item] = []
     @usableFromInline let run: ([Item]) -> Void
 
     /// `run` gets the items in the order they were added.
@@ -38,9 +40,11 @@ public final class IterationBatch<Item>: @unchecked Sendable {
     @usableFromInline
     func runAll() {
         // What `run` adds lands in the next batch.
-        let batch = items
-        items.removeAll(keepingCapacity: true)
+        var batch = spare
+        swap(&batch, &items)
         run(batch)
+        batch.removeAll(keepingCapacity: true)
+        spare = batch
     }
 }
 
