@@ -32,7 +32,7 @@ struct BackendForwarder: Sendable {
         let started = NIODeadline.now()
         let call = trace.child()
         let startedAt = traces == nil ? nil : Date()
-        client.post(body: body, bearer: token, traceparent: call.description, on: eventLoop, deadline: started + timeout) {
+        client.post(body: body, bearer: token, traceparent: call, on: eventLoop, deadline: started + timeout) {
             [logger, timeout, traces, target = client.endpoint.target] result in
             let answer: BackendAnswer
             switch result {

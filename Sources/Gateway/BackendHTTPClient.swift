@@ -1,3 +1,4 @@
+import HopTrace
 import ByteStreams
 import Foundation
 import NIOConcurrencyHelpers
@@ -83,7 +84,7 @@ final class BackendHTTPClient: Sendable {
 
     /// POSTs `body` as JSON with the bearer token; `completion` runs once, on `eventLoop`, by
     /// `deadline` at the latest.
-    func post(body: some Collection<UInt8>, bearer: String, traceparent: String? = nil, on eventLoop: any EventLoop, deadline: NIODeadline,
+    func post(body: some Collection<UInt8>, bearer: String, traceparent: TraceParent? = nil, on eventLoop: any EventLoop, deadline: NIODeadline,
               completion: @escaping @Sendable (Result<Response, any Error>) -> Void) {
         // Only visible ASCII: a header cannot be split by what goes in it.
         guard bearer.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
@@ -101,7 +102,7 @@ final class BackendHTTPClient: Sendable {
         // Formatted by TraceParent: hex and dashes only.
         if let traceparent {
             request.writeStaticString("\r\ntraceparent: ")
-            request.writeString(traceparent)
+            traceparent.withHeaderValue { request.writeBytes($0) }
         }
         request.writeStaticString("\r\nContent-Length: ")
         request.writeString(String(body.count))

@@ -19,6 +19,9 @@ struct InboundAction: Equatable {
 /// means `{}`) and an optional `id` (string or number). Anything else is not a message. A key
 /// given twice counts once, with its last value, as in any JSON object the gateway reads.
 enum InboundMessage {
+    /// `data` when the app sent none: one buffer for all of them.
+    private static let emptyObject = ByteBuffer(staticString: "{}")
+
     static func parse(_ payload: ByteBuffer) -> InboundAction? {
         payload.withUnsafeReadableBytes { bytes -> InboundAction? in
             guard let members = (try? JSONReader.members(of: bytes)) ?? nil else { return nil }
@@ -36,7 +39,7 @@ enum InboundMessage {
             func value(_ range: Range<Int>) -> JSONValue? { try? JSONReader.parse(UnsafeRawBufferPointer(rebasing: bytes[range])) }
 
             guard let actionRange, case .string(let action)? = value(actionRange), !action.isEmpty else { return nil }
-            var data = ByteBuffer(staticString: "{}")
+            var data = Self.emptyObject
             if let dataRange {
                 guard bytes[dataRange.lowerBound] == UInt8(ascii: "{") else { return nil }
                 data = payload.getSlice(at: payload.readerIndex + dataRange.lowerBound, length: dataRange.count)!

@@ -250,11 +250,11 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Cl
         let receivedAt = traces == nil ? nil : Date()
         dependencies.forwarder.forward(
             action: action, data: message.data, userID: userID, token: token, trace: trace, on: context.eventLoop
-        ) { [appSpan = message.traceparent?.spanID] answer in
+        ) { [appTrace = message.traceparent] answer in
             metrics.backendLatency.record(ContinuousClock.now - started)
             if !answer.succeeded { metrics.countBackendFailure(answer) }
             if let traces, let receivedAt {
-                traces.record("action \(action) from user \(userID)", span: trace, parentSpanID: appSpan, started: receivedAt,
+                traces.record("action \(action) from user \(userID)", span: trace, parentSpanID: appTrace?.spanID, started: receivedAt,
                               failed: !answer.succeeded, detail: answer.errorText)
             }
             let (session, context) = bound.value

@@ -4,11 +4,17 @@
 /// Every hop of an action passes one on as an HTTP header with its own span id, so that each
 /// program's records of the action share the trace id.
 public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
-    /// 32 lowercase hex digits, never all zero.
-    public let traceID: String
-    /// 16 lowercase hex digits, never all zero.
-    public let spanID: String
+    // Kept as numbers, so that a new span costs no string: the hex is written out when a header
+    // or a record needs it.
+    private let traceHigh: UInt64
+    private let traceLow: UInt64
+    private let span: UInt64
     public let flags: UInt8
+
+    /// 32 lowercase hex digits, never all zero.
+    public var traceID: String { Self.hex(traceHigh) + Self.hex(traceLow) }
+    /// 16 lowercase hex digits, never all zero.
+    public var spanID: String { Self.hex(span) }
 
     /// The trace of the work the current task does for a traced request, if any.
     @TaskLocal public static var current: TraceParent?
@@ -19,22 +25,17 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
         // Version 00 is exactly 55 characters; a later version may append fields after a dash.
         guard bytes.count >= 55, bytes[2] == 0x2D, bytes[35] == 0x2D, bytes[52] == 0x2D,
               bytes.count == 55 || (bytes[55] == 0x2D && !(bytes[0] == 0x30 && bytes[1] == 0x30)) else { return nil }
-        func hex(_ range: Range<Int>) -> String? {
-            let slice = bytes[range]
-            guard slice.allSatisfy(Self.isLowerHex) else { return nil }
-            return String(decoding: slice, as: UTF8.self)
-        }
-        guard let version = hex(0..<2), version != "ff", let traceID = hex(3..<35), let spanID = hex(36..<52),
-              let flags = hex(53..<55).flatMap({ UInt8($0, radix: 16) }),
-              traceID.contains(where: { $0 != "0" }), spanID.contains(where: { $0 != "0" }) else { return nil }
-        self.traceID = traceID
-        self.spanID = spanID
-        self.flags = flags
+        guard let version = Self.value(ofHex: bytes[0..<2]), version != 0xFF,
+              let traceHigh = Self.value(ofHex: bytes[3..<19]), let traceLow = Self.value(ofHex: bytes[19..<35]),
+              let span = Self.value(ofHex: bytes[36..<52]), let flags = Self.value(ofHex: bytes[53..<55]),
+              traceHigh | traceLow != 0, span != 0 else { return nil }
+        self.init(traceHigh: traceHigh, traceLow: traceLow, span: span, flags: UInt8(flags))
     }
 
-    public init(traceID: String, spanID: String, flags: UInt8 = 1) {
-        self.traceID = traceID
-        self.spanID = spanID
+    private init(traceHigh: UInt64, traceLow: UInt64, span: UInt64, flags: UInt8) {
+        self.traceHigh = traceHigh
+        self.traceLow = traceLow
+        self.span = span
         self.flags = flags
     }
 
@@ -46,33 +47,72 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
 
     /// A new trace, sampled.
     public static func random() -> TraceParent {
-        TraceParent(
-            traceID: Self.hex(TraceIDSource.nonZero()) + Self.hex(TraceIDSource.next()), spanID: Self.hex(TraceIDSource.nonZero()),
-            flags: 1)
+        TraceParent(traceHigh: TraceIDSource.nonZero(), traceLow: TraceIDSource.next(), span: TraceIDSource.nonZero(), flags: 1)
     }
 
     /// The same trace with a new span: what a hop sends on as its own.
     public func child() -> TraceParent {
-        TraceParent(traceID: traceID, spanID: Self.hex(TraceIDSource.nonZero()), flags: flags)
+        TraceParent(traceHigh: traceHigh, traceLow: traceLow, span: TraceIDSource.nonZero(), flags: flags)
     }
 
     /// The header value, version 00.
     public var description: String {
-        "00-\(traceID)-\(spanID)-" + (flags < 16 ? "0" : "") + String(flags, radix: 16)
+        String(unsafeUninitializedCapacity: Self.headerLength) { buffer in
+            writeHeaderValue(to: UnsafeMutableRawBufferPointer(buffer))
+            return Self.headerLength
+        }
+    }
+
+    /// The header value's bytes, without a string on the way (a request writes them straight into its buffer).
+    public func withHeaderValue<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try withUnsafeTemporaryAllocation(byteCount: Self.headerLength, alignment: 1) { buffer in
+            writeHeaderValue(to: buffer)
+            return try body(UnsafeRawBufferPointer(buffer))
+        }
+    }
+
+    private static let headerLength = 55
+
+    /// `00-<trace>-<span>-<flags>` into the first 55 bytes of `buffer`.
+    private func writeHeaderValue(to buffer: UnsafeMutableRawBufferPointer) {
+        Self.writeHex(0, digits: 2, to: buffer, at: 0)
+        buffer[2] = 0x2D
+        Self.writeHex(traceHigh, digits: 16, to: buffer, at: 3)
+        Self.writeHex(traceLow, digits: 16, to: buffer, at: 19)
+        buffer[35] = 0x2D
+        Self.writeHex(span, digits: 16, to: buffer, at: 36)
+        buffer[52] = 0x2D
+        Self.writeHex(UInt64(flags), digits: 2, to: buffer, at: 53)
     }
 
     /// 16 lowercase hex digits.
     static func hex(_ value: UInt64) -> String {
         String(unsafeUninitializedCapacity: 16) { buffer in
-            let digits: StaticString = "0123456789abcdef"
-            for index in 0..<16 {
-                buffer[index] = digits.utf8Start[Int((value >> (60 - 4 * UInt64(index))) & 0xF)]
-            }
+            writeHex(value, digits: 16, to: UnsafeMutableRawBufferPointer(buffer), at: 0)
             return 16
         }
     }
 
-    private static func isLowerHex(_ byte: UInt8) -> Bool {
-        (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte)
+    /// The low `digits` hex digits of `value`, most significant first.
+    private static func writeHex(_ value: UInt64, digits: Int, to buffer: UnsafeMutableRawBufferPointer, at offset: Int) {
+        let alphabet: StaticString = "0123456789abcdef"
+        for index in 0..<digits {
+            buffer[offset + index] = alphabet.utf8Start[Int((value >> (4 * UInt64(digits - 1 - index))) & 0xF)]
+        }
+    }
+
+    /// Lowercase hex digits only (W3C), up to 16 of them.
+    private static func value(ofHex digits: ArraySlice<UInt8>) -> UInt64? {
+        var value: UInt64 = 0
+        for byte in digits {
+            let digit: UInt8
+            switch byte {
+            case 0x30...0x39: digit = byte - 0x30
+            case 0x61...0x66: digit = byte - 0x61 + 10
+            default: return nil
+            }
+            value = value << 4 | UInt64(digit)
+        }
+        return value
     }
 }

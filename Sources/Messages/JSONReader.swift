@@ -47,7 +47,9 @@ public struct JSONReader {
         reader.skipWhitespace()
         var members: [Member]?
         if reader.current == UInt8(ascii: "{") {
+            // Room for a message's usual few members up front, instead of growing 1, 2, 4, 8.
             var found: [Member] = []
+            found.reserveCapacity(8)
             try reader.readMembers { (reader, key) throws(SyntaxError) in
                 let start = reader.index
                 try reader.skipValue(depth: 1)

@@ -5,9 +5,10 @@ import NIOWebSocket
 /// which in a debug build takes most of a second for a 4 MB message: long enough for a peer's
 /// close timeout to run out while the gateway is still reading.
 enum PayloadMasking {
-    /// XORs `buffer`'s readable bytes with `key`, repeated from the first byte.
-    static func apply(_ key: WebSocketMaskingKey, to buffer: inout ByteBuffer) {
-        let keyBytes = [key[0], key[1], key[2], key[3]]
+    /// XORs `buffer`'s readable bytes with `key` (its four bytes in network order, as they
+    /// come in the frame), repeated from the first byte.
+    static func apply(_ key: UInt32, to buffer: inout ByteBuffer) {
+        func keyByte(_ index: Int) -> UInt8 { UInt8(truncatingIfNeeded: key >> (24 - 8 * UInt32(index % 4))) }
         buffer.withUnsafeMutableReadableBytes { bytes in
             let count = bytes.count
             guard count > 0, let base = bytes.baseAddress else { return }
@@ -15,7 +16,7 @@ enum PayloadMasking {
             // word masks eight payload bytes whatever the machine's byte order.
             var pattern: UInt64 = 0
             withUnsafeMutableBytes(of: &pattern) { word in
-                for index in 0..<8 { word[index] = keyBytes[index % 4] }
+                for index in 0..<8 { word[index] = keyByte(index) }
             }
             var offset = 0
             while offset + 8 <= count {
@@ -24,7 +25,7 @@ enum PayloadMasking {
                 offset += 8
             }
             while offset < count {
-                bytes[offset] ^= keyBytes[offset % 4]
+                bytes[offset] ^= keyByte(offset)
                 offset += 1
             }
         }

@@ -52,9 +52,8 @@ public enum WebSocketFrameCodec {
         headerLength += 4
         guard buffer.readableBytes >= headerLength + length else { return nil }
         var payload = buffer.getSlice(at: start + headerLength, length: length)!
-        if let key = buffer.getBytes(at: maskOffset, length: 4).flatMap(WebSocketMaskingKey.init) {
-            PayloadMasking.apply(key, to: &payload)
-        }
+        // Read as a number: no array, and nothing to allocate for the key.
+        PayloadMasking.apply(buffer.getInteger(at: maskOffset, as: UInt32.self)!, to: &payload)
         buffer.moveReaderIndex(forwardBy: headerLength + length)
         return WebSocketFrame(fin: fin, opcode: opcode, data: payload)
     }

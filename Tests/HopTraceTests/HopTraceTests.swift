@@ -12,6 +12,8 @@ struct TraceParentTests {
         #expect(parent.spanID == "00f067aa0ba902b7")
         #expect(parent.flags == 1)
         #expect(parent.description == header)
+        // The bytes a request writes without a string are the same.
+        #expect(parent.withHeaderValue { String(decoding: $0, as: UTF8.self) } == header)
     }
 
     @Test(arguments: [

@@ -44,7 +44,8 @@ struct WebSocketFrameCodecTests {
         let payload = (0..<length).map { UInt8(($0 * 37 + 11) % 256) }
         var buffer = ByteBuffer(bytes: [9, 9, 9] + payload)
         buffer.moveReaderIndex(forwardBy: 3)
-        PayloadMasking.apply(WebSocketMaskingKey(key)!, to: &buffer)
+        // The key as the frame carries it: its four bytes in network order.
+        PayloadMasking.apply(UInt32(key[0]) << 24 | UInt32(key[1]) << 16 | UInt32(key[2]) << 8 | UInt32(key[3]), to: &buffer)
         #expect(Array(buffer.readableBytesView) == payload.enumerated().map { $0.element ^ key[$0.offset % 4] })
     }
 
