@@ -83,23 +83,39 @@ enum Base64URL {
             .replacingOccurrences(of: "=", with: "")
     }
 
+    /// Straight from the text's bytes: every handshake decodes three parts, and rewriting the
+    /// alphabet into Base64's first took about 50 allocations. As lenient as Foundation's
+    /// decoder about the unused bits of the last character.
     static func decode(_ text: Substring) -> Data? {
-        guard !text.isEmpty, text.utf8.allSatisfy({ isBase64URL($0) }) else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        switch base64.utf8.count % 4 {
-        case 0: break
-        case 2: base64 += "=="
-        case 3: base64 += "="
-        default: return nil
+        let count = text.utf8.count
+        guard count > 0, count % 4 != 1 else { return nil }
+        var data = Data(count: count * 6 / 8)
+        let decoded = data.withUnsafeMutableBytes { (output: UnsafeMutableRawBufferPointer) -> Bool in
+            var accumulator: UInt32 = 0, bits = 0, written = 0
+            for byte in text.utf8 {
+                guard let value = sextet(byte) else { return false }
+                accumulator = accumulator << 6 | UInt32(value)
+                bits += 6
+                if bits >= 8 {
+                    bits -= 8
+                    output[written] = UInt8(truncatingIfNeeded: accumulator >> UInt32(bits))
+                    written += 1
+                }
+            }
+            return true
         }
-        return Data(base64Encoded: base64)
+        return decoded ? data : nil
     }
 
-    private static func isBase64URL(_ byte: UInt8) -> Bool {
+    /// The six bits a character of the base64url alphabet stands for.
+    private static func sextet(_ byte: UInt8) -> UInt8? {
         switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"): true
-        default: false
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte - UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): byte - UInt8(ascii: "a") + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0") + 52
+        case UInt8(ascii: "-"): 62
+        case UInt8(ascii: "_"): 63
+        default: nil
         }
     }
 }

@@ -1,4 +1,4 @@
-import AccessTokens
+@testable import AccessTokens
 import Foundation
 import Testing
 
@@ -67,5 +67,30 @@ struct HS256Tests {
         #expect(throws: TokenError.wrongSubjectModel) {
             try signer.verify(token(payload: #"{"sub":1,"exp":1800000100,"prv":"0000"}"#), now: now)
         }
+    }
+}
+
+/// The token parts' decoder, against Foundation's Base64 for every length and byte value.
+@Suite("base64url")
+struct Base64URLTests {
+    @Test func decodesWhatFoundationDecodes() throws {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<70 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let text = Base64URL.encode(Data(bytes))
+            #expect(Base64URL.decode(Substring(text)) == (length == 0 ? nil : Data(bytes)))
+        }
+        let every = Data(0...255)
+        #expect(Base64URL.decode(Substring(Base64URL.encode(every))) == every)
+    }
+
+    @Test(arguments: ["Q", "QUJDR", "QU=I", "QUJ+", "QUJ/", "QUJD=", "QU JD", "QUJDé"])
+    func refusesWhatIsNotBase64URL(text: String) {
+        #expect(Base64URL.decode(Substring(text)) == nil)
+    }
+
+    @Test func unusedBitsOfTheLastCharacterAreIgnoredAsFoundationDoes() {
+        #expect(Base64URL.decode("QR") == Data([65]))
+        #expect(Base64URL.decode("QUJ") == Data([65, 66]))
     }
 }
