@@ -40,7 +40,9 @@ public final class IterationBatch<Item>: @unchecked Sendable {
     @usableFromInline
     func runAll() {
         // What `run` adds lands in the next batch.
-        var batch = spare
+        // The spare is moved, not copied: shared, the next `add` would copy it.
+        var batch: [Item] = []
+        swap(&batch, &spare)
         swap(&batch, &items)
         run(batch)
         batch.removeAll(keepingCapacity: true)
