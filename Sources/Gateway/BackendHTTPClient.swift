@@ -102,7 +102,7 @@ final class BackendHTTPClient: Sendable {
         // Formatted by TraceParent: hex and dashes only.
         if let traceparent {
             request.writeStaticString("\r\ntraceparent: ")
-            traceparent.withHeaderValue { request.writeBytes($0) }
+            traceparent.withHeaderValue { _ = request.writeBytes($0) }
         }
         request.writeStaticString("\r\nContent-Length: ")
         request.writeString(String(body.count))
