@@ -39,8 +39,8 @@ public final class IterationBatch<Item>: @unchecked Sendable {
 
     @usableFromInline
     func runAll() {
-        // What `run` adds lands in the next batch.
-        // The spare is moved, not copied: shared, the next `add` would copy it.
+        // What `run` adds lands in the next batch. The spare is moved in, not copied: a copy
+        // would share its storage, and the next `add` would then copy the array.
         var batch: [Item] = []
         swap(&batch, &spare)
         swap(&batch, &items)

@@ -27,6 +27,24 @@ struct IterationBatchTests {
         try await group.shutdownGracefully()
     }
 
+    /// What a batch adds while it runs is the next batch's, and both arrays keep their order.
+    @Test func itemsAddedWhileABatchRunsRunInTheNextBatch() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let runs = NIOLockedValueBox<[[Int]]>([])
+        let batch = NIOLockedValueBox<IterationBatch<Int>?>(nil)
+        let made = IterationBatch<Int>(eventLoop: loop) { items in
+            let first = runs.withLockedValue { $0.append(items); return $0.count == 1 }
+            if first { for item in 10...12 { batch.withLockedValue { $0 }!.add(item) } }
+        }
+        batch.withLockedValue { $0 = made }
+        try await loop.submit { made.add(1); made.add(2) }.get()
+        try await loop.submit {}.get()
+        try await loop.submit {}.get()
+        #expect(runs.withLockedValue { $0 } == [[1, 2], [10, 11, 12]])
+        try await group.shutdownGracefully()
+    }
+
     @Test func aLoopOutsideTheGroupHasNoBatch() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let other = MultiThreadedEventLoopGroup(numberOfThreads: 1)
