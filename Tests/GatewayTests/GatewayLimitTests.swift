@@ -196,8 +196,6 @@ struct GatewayTLSTests {
 @Suite("gateway heartbeat and Redis auth")
 struct GatewayHeartbeatTests {
     @Test func aSocketThatDoesNotAnswerPingsIsClosed() async throws {
-        // Long enough for the lively client to answer while the whole suite loads both cores:
-        // the end-to-end fleet test's 3,000 sockets share this process's event loops.
         try await GatewayUnderTest.run(redis: .mock, configure: { $0.pingInterval = 2 }) { gateway in
             // Completes the handshake, then reads nothing and so never answers a ping.
             let silent = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -206,17 +204,18 @@ struct GatewayHeartbeatTests {
             let upgrade = "GET /?token=\(try gateway.token(user: 123)) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                 + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
             try await silent.writeAndFlush(ByteBuffer(string: upgrade))
-            // A client that answers (WSClient does) stays.
-            let lively = try await gateway.connect(user: 124)
+            // A client that answers every ping stays.
+            let lively = try await PongingSocket.connect(port: gateway.port, token: try gateway.token(user: 124))
             try await waitUntil { gateway.app.registry.connectionCount == 2 }
             try await waitUntil(timeout: .seconds(15)) { gateway.app.registry.connectionCount == 1 }
-            // Two more intervals: the lively one answered every ping.
-            try await Task.sleep(for: .milliseconds(4_100))
+            #expect(!lively.isClosed)
+            // Two more pings answered: the gateway checked for the answer to each before sending the next.
+            let answered = lively.pingsAnswered
+            try await waitUntil(timeout: .seconds(15)) { lively.pingsAnswered >= answered + 2 || lively.isClosed }
+            #expect(!lively.isClosed)
             #expect(gateway.app.registry.connectionCount == 1)
-            try await lively.send(ClientMessage(action: .listChargers))
-            _ = try await lively.message(ofType: .response)
             try? await silent.close()
-            try await lively.close()
+            await lively.close()
         }
     }
 
