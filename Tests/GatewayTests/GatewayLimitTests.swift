@@ -63,8 +63,7 @@ struct GatewayLimitTests {
             let stalled = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .channelOption(ChannelOptions.autoRead, value: false)
                 .connect(host: "127.0.0.1", port: gateway.port).get()
-            let upgrade = "GET /?token=\(try gateway.token(user: 123)) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            let upgrade = webSocketUpgradeRequest(token: try gateway.token(user: 123))
             try await stalled.writeAndFlush(ByteBuffer(string: upgrade))
             try await waitUntil { gateway.app.registry.connectionCount == 2 }
 
@@ -177,9 +176,7 @@ struct GatewayTLSTests {
     @Test func originsOutsideTheListAreRefused() async throws {
         try await GatewayUnderTest.run(redis: .mock, configure: { $0.allowedOrigins = ["https://app.example"] }) { gateway in
             func upgrade(origin: String) async throws -> String {
-                let request = "GET /?token=\(try gateway.token(user: 123)) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                    + "Origin: \(origin)\r\n\r\n"
+                let request = webSocketUpgradeRequest(token: try gateway.token(user: 123), headers: "Origin: \(origin)\r\n")
                 // Whole once the head of a 101 or the body of a refusal is in.
                 return try await rawExchange(port: gateway.port, request, readTimeout: 10) {
                     $0.hasPrefix("HTTP/1.1 101") ? $0.contains("\r\n\r\n") : $0.hasSuffix("}")
@@ -201,8 +198,7 @@ struct GatewayHeartbeatTests {
             let silent = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .channelOption(ChannelOptions.autoRead, value: false)
                 .connect(host: "127.0.0.1", port: gateway.port).get()
-            let upgrade = "GET /?token=\(try gateway.token(user: 123)) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            let upgrade = webSocketUpgradeRequest(token: try gateway.token(user: 123))
             try await silent.writeAndFlush(ByteBuffer(string: upgrade))
             // A client that answers every ping stays.
             let lively = try await PongingSocket.connect(port: gateway.port, token: try gateway.token(user: 124))

@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import TestSupport
 
 /// A WebSocket client that answers every ping from a NIO handler on an event loop of its
 /// own. `WebSocketProbe` answers pings from an async task, which waits for a thread of the
@@ -31,9 +32,7 @@ final class PongingSocket: Sendable {
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Handler(tally: tally)) }
             }
             .connect(host: "127.0.0.1", port: port).get()
-        let upgrade = "GET /?token=\(token) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-            + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        try await channel.writeAndFlush(ByteBuffer(string: upgrade))
+        try await channel.writeAndFlush(ByteBuffer(string: webSocketUpgradeRequest(token: token)))
         return PongingSocket(channel: channel, tally: tally)
     }
 

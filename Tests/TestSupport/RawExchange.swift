@@ -41,3 +41,10 @@ public func rawExchange(port: Int, _ bytes: String, readTimeout: Double = 2,
         }
     }
 }
+
+/// A WebSocket upgrade request for `/?token=`, with RFC 6455's sample key, for tests that
+/// speak to the gateway byte by byte. `headers`: more lines, each ending in CRLF.
+public func webSocketUpgradeRequest(token: String, headers: String = "") -> String {
+    "GET /?token=\(token) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\(headers)\r\n"
+}
