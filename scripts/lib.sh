@@ -12,6 +12,8 @@ stop_all() {
 # COUNT_ALLOCATIONS=1: the programs that start runs have scripts/malloc-counter.c preloaded, and
 # `client bench` prints their allocations per operation next to their CPU time (which then
 # includes the counter's own small cost).
+# CPU time (user + system) a process has used, in clock ticks (getconf CLK_TCK per second).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 malloc_counter() {
     local library=.build/malloc-counter.so
     if [ ! -f "$library" ] || [ scripts/malloc-counter.c -nt "$library" ]; then
